@@ -1,0 +1,34 @@
+# WebhookRelay — `make run` starts the relay on its embedded default, `make test` runs every test.
+SWIFT ?= swift
+BIN := .build/debug/webhook-relay
+
+# Development tokens for `make run` only: the relay refuses admin and submit calls without tokens,
+# so the local default sets these. Never use them anywhere but your own machine.
+DEV_ADMIN_TOKEN ?= dev-admin-token
+DEV_SUBMIT_TOKEN ?= dev-submit-token
+DEV_CALLBACK_TOKEN ?= dev-callback-token
+
+.PHONY: build run test packages clean
+
+packages:
+	@scripts/ensure-packages.sh
+
+build: packages
+	$(SWIFT) build
+
+run: build
+	@mkdir -p data
+	@echo "Local development tokens (for local use only):"
+	@echo "  admin:    $(DEV_ADMIN_TOKEN)"
+	@echo "  submit:   $(DEV_SUBMIT_TOKEN)"
+	@echo "  callback: $(DEV_CALLBACK_TOKEN)"
+	RELAY_ADMIN_TOKEN=$(DEV_ADMIN_TOKEN) RELAY_SUBMIT_TOKEN=$(DEV_SUBMIT_TOKEN) \
+	RELAY_CALLBACK_TOKEN=$(DEV_CALLBACK_TOKEN) $(BIN) serve --config Config/relay.yaml
+
+# One build of the code and the tests, then the tests without rebuilding.
+test: packages
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+clean:
+	rm -rf .build data

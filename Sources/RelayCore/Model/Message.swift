@@ -1,0 +1,74 @@
+import Foundation
+
+/// One outbound HTTP delivery the relay owes, held in the outbox until it succeeds or dies.
+public struct Message: Sendable, Equatable {
+    public var id: String
+    public var requestId: String
+    public var endpointId: String?
+    /// The endpoint's name when the message was created; kept after the endpoint is deleted.
+    public var endpointName: String
+    public var purpose: MessagePurpose
+    public var url: String
+    public var body: Data
+    public var state: MessageState
+    public var attemptCount: Int
+    /// When the message is next due (pending) or when its lease runs out (in flight).
+    public var dueAt: Date
+    public var deadline: Date
+    public var deadReason: DeadLetterReason?
+    public var lastError: String?
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    public init(
+        id: String, requestId: String, endpointId: String?, endpointName: String, purpose: MessagePurpose,
+        url: String, body: Data, state: MessageState, attemptCount: Int, dueAt: Date, deadline: Date,
+        deadReason: DeadLetterReason? = nil, lastError: String? = nil, createdAt: Date, updatedAt: Date
+    ) {
+        self.id = id
+        self.requestId = requestId
+        self.endpointId = endpointId
+        self.endpointName = endpointName
+        self.purpose = purpose
+        self.url = url
+        self.body = body
+        self.state = state
+        self.attemptCount = attemptCount
+        self.dueAt = dueAt
+        self.deadline = deadline
+        self.deadReason = deadReason
+        self.lastError = lastError
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+}
+
+/// Why a message exists.
+public enum MessagePurpose: String, Sendable, Codable {
+    /// A request delivered to an approver or executor endpoint.
+    case delivery
+    /// A decision forwarded to the control plane.
+    case forward
+}
+
+/// Where a message is in the outbox.
+public enum MessageState: String, Sendable, Codable, CaseIterable {
+    /// Waiting for its due time.
+    case pending
+    /// Claimed by a dispatcher under a lease.
+    case inflight
+    /// The receiver answered with success.
+    case delivered
+    /// Failed for good; kept and replayable.
+    case dead
+}
+
+/// Why a message became a dead letter.
+public enum DeadLetterReason: String, Sendable, Codable, CaseIterable {
+    /// The receiver gave a permanent answer (4xx of the permanent list, 410, 3xx after the last try…).
+    case permanent
+    /// Every allowed attempt failed.
+    case exhausted
+    /// The request's deadline passed before a delivery succeeded.
+    case deadline
+}

@@ -1,0 +1,40 @@
+import Foundation
+
+/// One approval or execution request, as the relay holds it.
+public struct RelayRequest: Sendable, Equatable {
+    public var id: String
+    public var kind: RequestKind
+    public var correlationId: String
+    public var approvalRequestId: Int64?
+    public var tool: String
+    public var state: RequestState
+    /// The contract-A body as submitted (fields the relay does not know included).
+    public var payload: Data
+    /// Where the decision goes back (contract A), when the submit named one.
+    public var callbackURL: String?
+    public var deadline: Date
+    public var createdAt: Date
+    public var updatedAt: Date
+    public var decisionReason: String?
+    public var decidedAt: Date?
+
+    public init(
+        id: String, kind: RequestKind, correlationId: String, approvalRequestId: Int64?, tool: String,
+        state: RequestState, payload: Data, callbackURL: String?, deadline: Date, createdAt: Date,
+        updatedAt: Date, decisionReason: String? = nil, decidedAt: Date? = nil
+    ) {
+        self.id = id
+        self.kind = kind
+        self.correlationId = correlationId
+        self.approvalRequestId = approvalRequestId
+        self.tool = tool
+        self.state = state
+        self.payload = payload
+        self.callbackURL = callbackURL
+        self.deadline = deadline
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.decisionReason = decisionReason
+        self.decidedAt = decidedAt
+    }
+}

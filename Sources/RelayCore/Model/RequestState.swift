@@ -1,0 +1,58 @@
+/// Where a request is in its life (SPEC §2).
+public enum RequestState: String, Sendable, Codable, CaseIterable {
+    case requested
+    case approved
+    case applied
+    case denied
+    case expired
+    case failed
+
+    /// True when no further transition is possible.
+    public var isTerminal: Bool {
+        RequestTransitions.allowed[self, default: []].isEmpty
+    }
+}
+
+/// The one transition table of SPEC §2. Nothing else decides which state may follow which.
+public enum RequestTransitions {
+    /// For each state, the states a decision may move it to.
+    public static let allowed: [RequestState: Set<RequestState>] = [
+        .requested: [.approved, .applied, .denied, .expired, .failed],
+        .approved: [.applied, .failed],
+        .applied: [],
+        .denied: [],
+        .expired: [],
+        .failed: [],
+    ]
+
+    /// What a decision does to a request in `state`.
+    public static func apply(_ decision: Decision, to state: RequestState) -> TransitionResult {
+        let target = RequestState(decision)
+        if target == state { return .duplicate }
+        if allowed[state, default: []].contains(target) { return .moved(to: target) }
+        return .refused(current: state)
+    }
+}
+
+/// The answer of the transition table.
+public enum TransitionResult: Sendable, Equatable {
+    /// A new transition: the request moves and the decision is forwarded.
+    case moved(to: RequestState)
+    /// The same decision again: success, nothing forwarded.
+    case duplicate
+    /// The state machine refuses it; the request stays in `current`.
+    case refused(current: RequestState)
+}
+
+extension RequestState {
+    /// The state a decision leads to.
+    public init(_ decision: Decision) {
+        switch decision {
+        case .approved: self = .approved
+        case .denied: self = .denied
+        case .expired: self = .expired
+        case .failed: self = .failed
+        case .applied: self = .applied
+        }
+    }
+}

@@ -1,0 +1,200 @@
+import Foundation
+
+/// Validates contract-A request bodies (yaml-mcp-server `internal/protocol/protocol.go`) with the rules
+/// the reference adapters apply, so the relay refuses at submit what an adapter would refuse later.
+public enum SubmissionValidator {
+    /// Which door the body came through.
+    public enum Door: Sendable {
+        /// `POST /api/v1/requests`: `kind` required, `endpoints` and `approval_request_id` allowed.
+        case native
+        /// `POST /approve` or `POST /execute`: the kind is the path's.
+        case dropIn(RequestKind)
+    }
+
+    /// Longest `correlation_id` in bytes: Telegram's 64-byte button data must hold it.
+    public static let maxCorrelationIdBytes = 50
+    /// Most `links_to_code` entries.
+    public static let maxLinks = 5
+    /// The approver's free-text fields and their length bounds in characters.
+    public static let approverTexts = ["justification", "approval_request", "risk_assessment"]
+    public static let approverTextLength = 10...500
+    /// Longest request timeout: 30 days.
+    public static let maxTimeoutSec = 30 * 24 * 3600
+    /// Fields only the native door knows; they are not passed on to adapters.
+    static let nativeOnlyFields = ["kind", "endpoints"]
+
+    /// Validates `body`, returning the submission or the first problem found.
+    public static func validate(_ body: Data, door: Door) -> Result<Submission, SubmissionError> {
+        guard let value = JSONValue.parse(body) else {
+            return .failure(SubmissionError(field: nil, "invalid json payload"))
+        }
+        guard var object = value.objectValue else {
+            return .failure(SubmissionError(field: nil, "body must be a JSON object"))
+        }
+        do {
+            let kind = try kind(of: object, door: door)
+            let correlationId = try correlationId(object)
+            let tool = try toolName(object, kind: kind)
+            try checkArguments(object)
+            if kind == .approval {
+                try checkApproverTexts(object)
+                try checkLinks(object)
+            } else {
+                try checkOptionalObject(object, "spec")
+            }
+            try checkEnum(object, "lang", ["en", "ru"])
+            try checkEnum(object, "markup", ["markdown", "html"])
+            let timeout = try timeoutSec(object)
+            let callback = try callbackURL(object)
+            var approvalRequestId: Int64?
+            var endpointNames: [String]?
+            if case .native = door {
+                approvalRequestId = try self.approvalRequestId(object)
+                endpointNames = try self.endpointNames(object)
+                for field in nativeOnlyFields { object.removeValue(forKey: field) }
+            }
+            return .success(Submission(
+                kind: kind, correlationId: correlationId, approvalRequestId: approvalRequestId, tool: tool,
+                payload: .object(object), callbackURL: callback, timeoutSec: timeout, endpointNames: endpointNames
+            ))
+        } catch let error as SubmissionError {
+            return .failure(error)
+        } catch {
+            return .failure(SubmissionError(field: nil, "\(error)"))
+        }
+    }
+
+    private static func kind(of object: [String: JSONValue], door: Door) throws -> RequestKind {
+        if case .dropIn(let kind) = door { return kind }
+        guard let text = object["kind"]?.stringValue else {
+            throw SubmissionError(field: "kind", "kind is required: approval or execution")
+        }
+        guard let kind = RequestKind(rawValue: text) else {
+            throw SubmissionError(field: "kind", "kind must be approval or execution")
+        }
+        return kind
+    }
+
+    private static func correlationId(_ object: [String: JSONValue]) throws -> String {
+        guard let id = object["correlation_id"]?.stringValue, !id.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw SubmissionError(field: "correlation_id", "correlation_id is required")
+        }
+        guard id.utf8.count <= maxCorrelationIdBytes else {
+            throw SubmissionError(field: "correlation_id", "correlation_id must be at most \(maxCorrelationIdBytes) bytes")
+        }
+        return id
+    }
+
+    private static func toolName(_ object: [String: JSONValue], kind: RequestKind) throws -> String {
+        switch kind {
+        case .approval:
+            guard let name = object["tool"]?.stringValue, !name.isEmpty else {
+                throw SubmissionError(field: "tool", "tool is required")
+            }
+            return name
+        case .execution:
+            guard let tool = object["tool"]?.objectValue else {
+                throw SubmissionError(field: "tool", "tool is required (an object with a name)")
+            }
+            guard let name = tool["name"]?.stringValue, !name.isEmpty else {
+                throw SubmissionError(field: "tool.name", "tool.name is required")
+            }
+            return name
+        }
+    }
+
+    private static func checkArguments(_ object: [String: JSONValue]) throws {
+        switch object["arguments"] {
+        case nil, .null?, .object?: return
+        default: throw SubmissionError(field: "arguments", "arguments must be an object")
+        }
+    }
+
+    private static func checkOptionalObject(_ object: [String: JSONValue], _ field: String) throws {
+        switch object[field] {
+        case nil, .null?, .object?: return
+        default: throw SubmissionError(field: field, "\(field) must be an object")
+        }
+    }
+
+    private static func checkApproverTexts(_ object: [String: JSONValue]) throws {
+        for field in approverTexts {
+            guard let value = object[field], value != .null else {
+                throw SubmissionError(field: field, "\(field) is required")
+            }
+            guard let text = value.stringValue,
+                  approverTextLength.contains(text.trimmingCharacters(in: .whitespacesAndNewlines).unicodeScalars.count)
+            else {
+                throw SubmissionError(field: field, "\(field) must be 10-500 characters")
+            }
+        }
+    }
+
+    private static func checkLinks(_ object: [String: JSONValue]) throws {
+        guard let value = object["links_to_code"], value != .null else { return }
+        guard let links = value.arrayValue else {
+            throw SubmissionError(field: "links_to_code", "links_to_code must be an array")
+        }
+        guard links.count <= maxLinks else {
+            throw SubmissionError(field: "links_to_code", "links_to_code must have at most \(maxLinks) items")
+        }
+        for link in links {
+            guard let text = link["text"]?.stringValue, !text.isEmpty,
+                  let url = link["url"]?.stringValue, !url.isEmpty else {
+                throw SubmissionError(field: "links_to_code", "links_to_code items must include text and url")
+            }
+        }
+    }
+
+    private static func checkEnum(_ object: [String: JSONValue], _ field: String, _ allowed: [String]) throws {
+        guard let value = object[field], value != .null else { return }
+        guard let text = value.stringValue, allowed.contains(text) else {
+            throw SubmissionError(field: field, "\(field) must be \(allowed.joined(separator: " or "))")
+        }
+    }
+
+    private static func timeoutSec(_ object: [String: JSONValue]) throws -> Int? {
+        guard let value = object["timeout_sec"], value != .null else { return nil }
+        guard let seconds = value.int64Value, seconds >= 0, seconds <= maxTimeoutSec else {
+            throw SubmissionError(field: "timeout_sec", "timeout_sec must be a whole number of seconds from 0 to \(maxTimeoutSec)")
+        }
+        // yaml-mcp-server sends 0 when the tool call has no deadline: the relay's default applies.
+        return seconds == 0 ? nil : Int(seconds)
+    }
+
+    private static func callbackURL(_ object: [String: JSONValue]) throws -> String? {
+        guard let value = object["callback"], value != .null else { return nil }
+        guard let callback = value.objectValue else {
+            throw SubmissionError(field: "callback", "callback must be an object with a url")
+        }
+        guard let url = callback["url"]?.stringValue, !url.isEmpty else {
+            throw SubmissionError(field: "callback.url", "callback.url is required when callback is given")
+        }
+        guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(),
+              scheme == "http" || scheme == "https", parsed.host?.isEmpty == false else {
+            throw SubmissionError(field: "callback.url", "callback.url must be an absolute http or https URL")
+        }
+        return url
+    }
+
+    private static func approvalRequestId(_ object: [String: JSONValue]) throws -> Int64? {
+        guard let value = object["approval_request_id"], value != .null else { return nil }
+        guard let id = value.int64Value, id > 0 else {
+            throw SubmissionError(field: "approval_request_id", "approval_request_id must be a positive 64-bit integer")
+        }
+        return id
+    }
+
+    private static func endpointNames(_ object: [String: JSONValue]) throws -> [String]? {
+        guard let value = object["endpoints"], value != .null else { return nil }
+        guard let items = value.arrayValue, !items.isEmpty else {
+            throw SubmissionError(field: "endpoints", "endpoints must be a non-empty array of endpoint names")
+        }
+        return try items.map { item in
+            guard let name = item.stringValue, !name.isEmpty else {
+                throw SubmissionError(field: "endpoints", "endpoints must hold endpoint names (strings)")
+            }
+            return name
+        }
+    }
+}

@@ -1,0 +1,195 @@
+import Foundation
+import Logging
+import RelayCore
+import RelayStore
+import ServiceLifecycle
+import Synchronization
+
+/// Claims due messages in batches and delivers them concurrently, within a global limit and each
+/// endpoint's own limit (enforced by the claim). Never holds a lock or transaction across an HTTP call:
+/// claim (short transaction, lease) → deliver → record.
+public final class Dispatcher: Service, Sendable {
+    let store: any RelayStore
+    let deliverer: HTTPDeliverer
+    let clock: any RelayClock
+    let random: any RandomSource
+    let options: DispatcherOptions
+    let wake: WakeSignal
+    let logger: Logger
+    private let inFlight = Atomic<Int>(0)
+    private let stopping = Atomic<Bool>(false)
+
+    public init(store: any RelayStore, deliverer: HTTPDeliverer, clock: any RelayClock = SystemClock(),
+                random: any RandomSource = SystemRandom(), options: DispatcherOptions = DispatcherOptions(),
+                wake: WakeSignal, logger: Logger = Logger(label: "relay.dispatcher")) {
+        self.store = store
+        self.deliverer = deliverer
+        self.clock = clock
+        self.random = random
+        self.options = options
+        self.wake = wake
+        self.logger = logger
+    }
+
+    /// Runs until graceful shutdown: then stops claiming, lets in-flight deliveries finish within the
+    /// grace period, and returns the rest of its leases to the queue.
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            await withDiscardingTaskGroup { group in
+                await claimLoop(group: &group)
+                let finished = await waitForInFlight(upTo: options.shutdownGrace)
+                if !finished { group.cancelAll() }
+            }
+        } onGracefulShutdown: {
+            self.stopping.store(true, ordering: .relaxed)
+            self.wake.signal()
+        }
+        do {
+            let released = try await store.releaseLeases(owner: options.owner, now: clock.now())
+            logger.info("dispatcher stopped", metadata: ["released_leases": "\(released)"])
+        } catch {
+            logger.error("could not release leases; they expire on their own", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func claimLoop(group: inout DiscardingTaskGroup) async {
+        var lastExpirySweep = Date.distantPast
+        while !stopping.load(ordering: .relaxed) && !Task.isCancelled {
+            let now = clock.now()
+            if now.timeIntervalSince(lastExpirySweep) >= 1 {
+                lastExpirySweep = now
+                await sweepExpired(now: now)
+            }
+            let room = options.globalConcurrency - inFlight.load(ordering: .relaxed)
+            var claimed: [ClaimedMessage] = []
+            if room > 0 {
+                do {
+                    claimed = try await store.claimDue(
+                        now: now, owner: options.owner, limit: min(room, options.claimBatch),
+                        lease: LeaseTerms(defaultTimeout: options.retry.attemptTimeout)
+                    )
+                } catch {
+                    logger.error("claim failed; retrying after the poll interval", metadata: ["error": "\(error)"])
+                }
+            }
+            for message in claimed {
+                inFlight.add(1, ordering: .relaxed)
+                group.addTask {
+                    await self.deliver(message)
+                    self.inFlight.subtract(1, ordering: .relaxed)
+                    self.wake.signal()
+                }
+            }
+            // A full batch means more may be due right now; otherwise sleep until woken or polled.
+            if claimed.count < options.claimBatch || room <= claimed.count {
+                await wake.wait(upTo: options.pollInterval)
+            }
+        }
+    }
+
+    private func sweepExpired(now: Date) async {
+        do {
+            let expired = try await store.deadLetterExpired(now: now)
+            if expired > 0 { logger.info("dead-lettered messages past their deadline", metadata: ["count": "\(expired)"]) }
+        } catch {
+            logger.error("deadline sweep failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func waitForInFlight(upTo grace: Duration) async -> Bool {
+        let deadline = ContinuousClock.now + grace
+        while inFlight.load(ordering: .relaxed) > 0 {
+            if ContinuousClock.now >= deadline { return false }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return true
+    }
+
+    /// One attempt of one claimed message, recorded with its next step.
+    func deliver(_ claimed: ClaimedMessage) async {
+        let message = claimed.message
+        let endpoint = claimed.endpoint
+        var policy = options.retry
+        if let maxAttempts = endpoint?.maxAttempts { policy.maxAttempts = maxAttempts }
+        if let timeoutMs = endpoint?.timeoutMs { policy.attemptTimeout = TimeInterval(timeoutMs) / 1000 }
+        let started = clock.now()
+        let wallStart = ContinuousClock.now
+        let secrets = (endpoint?.activeSecrets(at: started) ?? []).compactMap { WebhookSecret($0.secret) }
+        let answer = await deliverer.send(
+            url: message.url, messageId: message.id, body: message.body, secrets: secrets,
+            headers: endpoint?.headers ?? [:], timeout: policy.attemptTimeout, now: started
+        )
+        if Task.isCancelled { return }  // shutdown past its grace: the lease is released, not spent
+        let elapsed = ContinuousClock.now - wallStart
+        let durationMs = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+        let now = clock.now()
+        let verdict = AnswerClassification.classify(answer, now: now)
+        let disposition = policy.disposition(
+            after: verdict, attemptNumber: claimed.roundAttempt, now: now, deadline: message.deadline, random: random
+        )
+        let attempt = Self.attemptRecord(
+            messageId: message.id, number: message.attemptCount + 1, started: started, durationMs: durationMs,
+            answer: answer, verdict: verdict
+        )
+        var disableReason: String?
+        if case .permanent(_, true) = verdict { disableReason = "gone: the endpoint answered 410" }
+        let completion = AttemptCompletion(
+            messageId: message.id, leaseToken: claimed.leaseToken, attempt: attempt, disposition: disposition,
+            disableEndpointReason: disableReason
+        )
+        var metadata: Logger.Metadata = [
+            "message_id": "\(message.id)", "request_id": "\(message.requestId)", "endpoint": "\(message.endpointName)",
+            "attempt": "\(attempt.number)", "outcome": "\(attempt.outcome.rawValue)", "duration_ms": "\(durationMs)",
+        ]
+        if let status = attempt.statusCode { metadata["status"] = "\(status)" }
+        if let error = attempt.error { metadata["error"] = "\(error)" }
+        do {
+            let recorded = try await store.complete(completion)
+            if !recorded {
+                logger.warning("lease lost before the attempt was recorded; the new owner's result stands", metadata: metadata)
+                return
+            }
+        } catch {
+            metadata["store_error"] = "\(error)"
+            logger.error("could not record attempt; the message is retried when its lease expires", metadata: metadata)
+            return
+        }
+        switch disposition {
+        case .delivered: logger.debug("delivered", metadata: metadata)
+        case .retry(let at):
+            metadata["retry_at"] = "\(at)"
+            logger.info("attempt failed; retry scheduled", metadata: metadata)
+        case .dead(let reason):
+            metadata["dead_reason"] = "\(reason.rawValue)"
+            logger.warning("dead letter", metadata: metadata)
+        }
+    }
+
+    static func attemptRecord(messageId: String, number: Int, started: Date, durationMs: Int,
+                              answer: DeliveryAnswer, verdict: AnswerClass) -> Attempt {
+        var status: Int?
+        var excerpt: String?
+        var error: String?
+        switch answer {
+        case .response(let code, _, let body):
+            status = code
+            if !body.isEmpty {
+                excerpt = String(decoding: body.prefix(Attempt.excerptLimit), as: UTF8.self)
+            }
+        case .transportFailure(let failure):
+            error = failure.description
+        }
+        let outcome: AttemptOutcome
+        switch verdict {
+        case .delivered: outcome = .delivered
+        case .retryable(let reason, _):
+            outcome = .retryable
+            error = error ?? reason
+        case .permanent(let reason, _):
+            outcome = .permanent
+            error = error ?? reason
+        }
+        return Attempt(messageId: messageId, number: number, startedAt: started, durationMs: durationMs,
+                       statusCode: status, error: error, responseExcerpt: excerpt, outcome: outcome)
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import RelayCore
+import RelayDelivery
+import RelayStore
+
+/// Everything a route needs, built once at start-up.
+public struct RelayDependencies: Sendable {
+    public var store: any RelayStore
+    public var settings: RelaySettings
+    public var clock: any RelayClock
+    /// Poked after a commit that makes a message due, so the dispatcher need not wait for its poll.
+    public var wake: WakeSignal
+
+    public init(store: any RelayStore, settings: RelaySettings, clock: any RelayClock, wake: WakeSignal) {
+        self.store = store
+        self.settings = settings
+        self.clock = clock
+        self.wake = wake
+    }
+}
+
+/// Builds the relay's router: submit, admin and operations routes behind their own tokens.
+public enum RelayRouter {
+    public static func build(_ dependencies: RelayDependencies) -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: ErrorShapeMiddleware())
+        HealthRoutes(dependencies: dependencies).register(on: router)
+
+        let submit = router.group("/api/v1")
+            .add(middleware: RequireToken(api: "submit", setting: "RELAY_SUBMIT_TOKEN", token: dependencies.settings.submitToken))
+        SubmitRoutes(dependencies: dependencies).register(on: submit)
+
+        let admin = router.group("/api/v1")
+            .add(middleware: RequireToken(api: "admin", setting: "RELAY_ADMIN_TOKEN", token: dependencies.settings.adminToken))
+        EndpointRoutes(dependencies: dependencies).register(on: admin)
+        RequestRoutes(dependencies: dependencies).register(on: admin)
+        DeadLetterRoutes(dependencies: dependencies).register(on: admin)
+        return router
+    }
+}
+
+extension Request {
+    /// The body, refusing more than `limit` bytes with 413.
+    func collectBody(limit: Int) async throws -> Data {
+        var copy = self
+        let buffer = try await copy.collectBody(upTo: limit)
+        return Data(buffer.readableBytesView)
+    }
+}

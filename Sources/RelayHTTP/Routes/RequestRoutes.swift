@@ -1,0 +1,21 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import RelayDelivery
+import RelayStore
+
+/// `GET /api/v1/requests/{id or correlation_id}`: a request with its whole timeline.
+struct RequestRoutes {
+    let dependencies: RelayDependencies
+
+    func register(on group: RouterGroup<BasicRequestContext>) {
+        group.get("/requests/:request") { _, context in
+            let key = try context.parameters.require("request")
+            guard let timeline = try await dependencies.store.timeline(idOrCorrelationId: key) else {
+                throw APIError.notFound("no request with id or correlation_id \(key)")
+            }
+            return JSONResponse.make(status: .ok, TimelineView(timeline))
+        }
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import RelayDelivery
+
+/// JSON bodies for every answer: snake_case keys, ISO 8601 times, sorted keys for stable output.
+enum JSONResponse {
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(APITime.format(date))
+        }
+        return encoder
+    }()
+
+    static func encode(_ value: some Encodable) -> Data {
+        (try? encoder.encode(value)) ?? Data("{}".utf8)
+    }
+
+    static func make(status: HTTPResponse.Status, _ value: some Encodable, headers: HTTPFields = [:]) -> Response {
+        raw(status: status, encode(value), headers: headers)
+    }
+
+    static func raw(status: HTTPResponse.Status, _ data: Data, headers: HTTPFields = [:]) -> Response {
+        var fields = headers
+        fields[.contentType] = "application/json"
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+/// Times on the wire: ISO 8601, UTC, milliseconds.
+public enum APITime {
+    public static func format(_ date: Date) -> String {
+        date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
+    }
+
+    /// Parses ISO 8601 (with or without fractional seconds) or unix seconds.
+    public static func parse(_ text: String) -> Date? {
+        if let seconds = Double(text) { return Date(timeIntervalSince1970: seconds) }
+        if let date = try? Date(text, strategy: .iso8601) { return date }
+        return try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+    }
+}
+
+/// The API's JSON encoding, for callers outside the HTTP surface (the command line prints the same bodies).
+public enum APIJSON {
+    public static func encode(_ value: some Encodable) -> Data {
+        JSONResponse.encode(value)
+    }
+}

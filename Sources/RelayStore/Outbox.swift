@@ -1,0 +1,125 @@
+import Foundation
+import RelayCore
+
+/// A message claimed for delivery, with everything needed to deliver it without another read.
+public struct ClaimedMessage: Sendable, Equatable {
+    public var message: Message
+    /// The fencing token: the completion must present it, or it is refused.
+    public var leaseToken: Int64
+    /// This attempt's number within the message's current round (1 for the first try, and after a replay).
+    public var roundAttempt: Int
+    public var endpoint: Endpoint?
+
+    public init(message: Message, leaseToken: Int64, roundAttempt: Int, endpoint: Endpoint?) {
+        self.message = message
+        self.leaseToken = leaseToken
+        self.roundAttempt = roundAttempt
+        self.endpoint = endpoint
+    }
+}
+
+/// The result of one attempt, to record with the message's next step.
+public struct AttemptCompletion: Sendable, Equatable {
+    public var messageId: String
+    public var leaseToken: Int64
+    public var attempt: Attempt
+    public var disposition: MessageDisposition
+    /// Set when the answer disables the endpoint (410 Gone): the reason to record.
+    public var disableEndpointReason: String?
+
+    public init(messageId: String, leaseToken: Int64, attempt: Attempt, disposition: MessageDisposition,
+                disableEndpointReason: String? = nil) {
+        self.messageId = messageId
+        self.leaseToken = leaseToken
+        self.attempt = attempt
+        self.disposition = disposition
+        self.disableEndpointReason = disableEndpointReason
+    }
+}
+
+/// A request and everything that happened to it.
+public struct RequestTimeline: Sendable, Equatable {
+    public var request: RelayRequest
+    public var messages: [MessageTimeline]
+
+    public init(request: RelayRequest, messages: [MessageTimeline]) {
+        self.request = request
+        self.messages = messages
+    }
+}
+
+/// One message and its attempts, oldest first.
+public struct MessageTimeline: Sendable, Equatable {
+    public var message: Message
+    public var attempts: [Attempt]
+
+    public init(message: Message, attempts: [Attempt]) {
+        self.message = message
+        self.attempts = attempts
+    }
+}
+
+/// Filters and paging for the dead-letter list.
+public struct DeadLetterQuery: Sendable, Equatable {
+    public var endpoint: String?
+    public var kind: RequestKind?
+    public var reason: DeadLetterReason?
+    public var since: Date?
+    public var until: Date?
+    public var cursor: String?
+    public var limit: Int
+
+    public init(endpoint: String? = nil, kind: RequestKind? = nil, reason: DeadLetterReason? = nil,
+                since: Date? = nil, until: Date? = nil, cursor: String? = nil, limit: Int = 50) {
+        self.endpoint = endpoint
+        self.kind = kind
+        self.reason = reason
+        self.since = since
+        self.until = until
+        self.cursor = cursor
+        self.limit = limit
+    }
+}
+
+/// One page of dead letters.
+public struct DeadLetterPage: Sendable, Equatable {
+    public var items: [DeadLetter]
+    /// Pass as `cursor` to get the next page; nil on the last page.
+    public var nextCursor: String?
+
+    public init(items: [DeadLetter], nextCursor: String?) {
+        self.items = items
+        self.nextCursor = nextCursor
+    }
+}
+
+/// A dead letter with the request it belongs to.
+public struct DeadLetter: Sendable, Equatable {
+    public var message: Message
+    public var kind: RequestKind
+    public var correlationId: String
+    public var deadAt: Date
+
+    public init(message: Message, kind: RequestKind, correlationId: String, deadAt: Date) {
+        self.message = message
+        self.kind = kind
+        self.correlationId = correlationId
+        self.deadAt = deadAt
+    }
+}
+
+/// How long a claim holds a message: the attempt's own timeout plus a margin for recording it.
+public struct LeaseTerms: Sendable, Equatable {
+    public var defaultTimeout: TimeInterval
+    public var margin: TimeInterval
+
+    public init(defaultTimeout: TimeInterval, margin: TimeInterval = 30) {
+        self.defaultTimeout = defaultTimeout
+        self.margin = margin
+    }
+
+    /// The lease for a delivery to `endpoint`.
+    public func duration(for endpoint: Endpoint?) -> TimeInterval {
+        (endpoint?.timeoutMs.map { TimeInterval($0) / 1000 } ?? defaultTimeout) + margin
+    }
+}

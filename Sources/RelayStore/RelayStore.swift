@@ -1,0 +1,60 @@
+import Foundation
+import RelayCore
+
+/// The operations the relay needs from durable storage. Every method that changes state does so in
+/// one transaction and returns only after it is durable.
+public protocol RelayStore: Sendable {
+    /// Brings the schema up to date.
+    func migrate() async throws
+    /// True when the store answers and its schema is current.
+    func isReady() async -> Bool
+    /// Stops background work and closes connections.
+    func close() async throws
+
+    // MARK: Endpoints
+
+    /// Stores a new endpoint; throws `StoreError.conflict` when its name is taken.
+    func createEndpoint(_ endpoint: Endpoint) async throws
+    /// Every endpoint, by name.
+    func endpoints() async throws -> [Endpoint]
+    /// The endpoint with this id or, failing that, this name.
+    func endpoint(idOrName: String) async throws -> Endpoint?
+    /// Replaces an endpoint's settings; throws `StoreError.notFound` or `.conflict`.
+    func updateEndpoint(_ endpoint: Endpoint) async throws
+    /// Deletes an endpoint; throws `StoreError.busy` while it still has messages to deliver.
+    func deleteEndpoint(id: String) async throws
+
+    // MARK: Requests
+
+    /// Stores a request with its messages, or answers an idempotent replay.
+    func submit(_ submit: NewRequest) async throws -> SubmitOutcome
+    /// A request with its messages and their attempts, by id or correlation id.
+    func timeline(idOrCorrelationId: String) async throws -> RequestTimeline?
+
+    // MARK: Outbox
+
+    /// Claims due messages under a lease, at most `limit`, each endpoint within its concurrency.
+    func claimDue(now: Date, owner: String, limit: Int, lease: LeaseTerms) async throws -> [ClaimedMessage]
+    /// Records an attempt and the message's next step. False when the lease was lost (fencing).
+    func complete(_ completion: AttemptCompletion) async throws -> Bool
+    /// Returns an owner's in-flight messages to the queue, due now.
+    func releaseLeases(owner: String, now: Date) async throws -> Int
+    /// Dead-letters undelivered messages whose deadline has passed.
+    func deadLetterExpired(now: Date) async throws -> Int
+    /// The earliest due time of a claimable message, if any.
+    func nextDueAt() async throws -> Date?
+
+    // MARK: Dead letters
+
+    /// A page of dead letters, newest first.
+    func deadLetters(_ query: DeadLetterQuery) async throws -> DeadLetterPage
+    /// Puts a dead letter back in the queue, due now, keeping its id and history.
+    func replay(messageId: String, now: Date, deadline: Date) async throws -> Message
+}
+
+/// Errors a store reports to its callers.
+public enum StoreError: Error, Equatable, Sendable {
+    case notFound(String)
+    case conflict(String)
+    case busy(String)
+}

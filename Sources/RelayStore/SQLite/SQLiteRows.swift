@@ -1,0 +1,87 @@
+import Foundation
+import GRDB
+import RelayCore
+
+/// Column lists and row decoding shared by the SQLite queries.
+enum SQLiteRows {
+    static let endpointColumns = """
+        id, name, role, url, secrets, headers, tools, max_attempts, timeout_ms, concurrency, enabled,
+        disabled_reason, created_at, updated_at
+        """
+    static let requestColumns = """
+        id, kind, correlation_id, approval_request_id, tool, state, payload, callback_url, deadline,
+        decision_reason, decided_at, created_at, updated_at
+        """
+    static let messageColumns = """
+        id, request_id, endpoint_id, endpoint_name, purpose, url, body, state, attempt_count, due_at, deadline,
+        dead_reason, last_error, created_at, updated_at
+        """
+
+    static func endpoint(_ row: Row) throws -> Endpoint {
+        Endpoint(
+            id: row["id"], name: row["name"], role: try decodeEnum(row["role"]), url: row["url"],
+            secrets: try JSONCoding.decode([SigningSecret].self, row["secrets"]),
+            headers: try JSONCoding.decode([String: String].self, row["headers"]),
+            tools: try JSONCoding.decode([String].self, row["tools"]),
+            maxAttempts: row["max_attempts"], timeoutMs: row["timeout_ms"], concurrency: row["concurrency"],
+            enabled: row["enabled"], disabledReason: row["disabled_reason"],
+            createdAt: date(row["created_at"]), updatedAt: date(row["updated_at"])
+        )
+    }
+
+    static func request(_ row: Row) throws -> RelayRequest {
+        RelayRequest(
+            id: row["id"], kind: try decodeEnum(row["kind"]), correlationId: row["correlation_id"],
+            approvalRequestId: row["approval_request_id"], tool: row["tool"], state: try decodeEnum(row["state"]),
+            payload: row["payload"], callbackURL: row["callback_url"], deadline: date(row["deadline"]),
+            createdAt: date(row["created_at"]), updatedAt: date(row["updated_at"]),
+            decisionReason: row["decision_reason"], decidedAt: (row["decided_at"] as Double?).map(date)
+        )
+    }
+
+    static func message(_ row: Row) throws -> Message {
+        Message(
+            id: row["id"], requestId: row["request_id"], endpointId: row["endpoint_id"],
+            endpointName: row["endpoint_name"], purpose: try decodeEnum(row["purpose"]), url: row["url"],
+            body: row["body"], state: try decodeEnum(row["state"]), attemptCount: row["attempt_count"],
+            dueAt: date(row["due_at"]), deadline: date(row["deadline"]),
+            deadReason: try (row["dead_reason"] as String?).map(decodeEnum), lastError: row["last_error"],
+            createdAt: date(row["created_at"]), updatedAt: date(row["updated_at"])
+        )
+    }
+
+    static func attempt(_ row: Row) throws -> Attempt {
+        Attempt(
+            messageId: row["message_id"], number: row["number"], startedAt: date(row["started_at"]),
+            durationMs: row["duration_ms"], statusCode: row["status_code"], error: row["error"],
+            responseExcerpt: row["response_excerpt"], outcome: try decodeEnum(row["outcome"])
+        )
+    }
+
+    static func date(_ seconds: Double) -> Date {
+        Date(timeIntervalSince1970: seconds)
+    }
+
+    static func decodeEnum<T: RawRepresentable>(_ raw: String) throws -> T where T.RawValue == String {
+        guard let value = T(rawValue: raw) else {
+            throw DatabaseError(message: "unexpected value \(raw) for \(T.self)")
+        }
+        return value
+    }
+}
+
+/// JSON columns (secrets, headers, tools): one encoder configuration for every store.
+public enum JSONCoding {
+    public static func encode<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.dateEncodingStrategy = .secondsSince1970
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    public static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .secondsSince1970
+        return try decoder.decode(type, from: Data(text.utf8))
+    }
+}

@@ -1,0 +1,89 @@
+import GRDB
+
+/// The versioned schema of the SQLite store. Append migrations; never edit a shipped one.
+enum SQLiteSchema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-outbox") { db in
+            try db.execute(sql: """
+                CREATE TABLE endpoints (
+                    id TEXT PRIMARY KEY,
+                    name TEXT NOT NULL UNIQUE,
+                    role TEXT NOT NULL,
+                    url TEXT NOT NULL,
+                    secrets TEXT NOT NULL,
+                    headers TEXT NOT NULL,
+                    tools TEXT NOT NULL,
+                    max_attempts INTEGER,
+                    timeout_ms INTEGER,
+                    concurrency INTEGER NOT NULL,
+                    enabled INTEGER NOT NULL,
+                    disabled_reason TEXT,
+                    created_at REAL NOT NULL,
+                    updated_at REAL NOT NULL
+                );
+                CREATE TABLE requests (
+                    id TEXT PRIMARY KEY,
+                    kind TEXT NOT NULL,
+                    correlation_id TEXT NOT NULL UNIQUE,
+                    approval_request_id INTEGER,
+                    tool TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    payload BLOB NOT NULL,
+                    callback_url TEXT,
+                    deadline REAL NOT NULL,
+                    decision_reason TEXT,
+                    decided_at REAL,
+                    created_at REAL NOT NULL,
+                    updated_at REAL NOT NULL
+                );
+                CREATE INDEX requests_by_approval_request_id ON requests(approval_request_id);
+                CREATE TABLE idempotency_keys (
+                    key TEXT PRIMARY KEY,
+                    body_hash TEXT NOT NULL,
+                    request_id TEXT NOT NULL REFERENCES requests(id) ON DELETE CASCADE,
+                    response_status INTEGER NOT NULL,
+                    response_body BLOB NOT NULL,
+                    created_at REAL NOT NULL
+                );
+                CREATE TABLE messages (
+                    id TEXT PRIMARY KEY,
+                    request_id TEXT NOT NULL REFERENCES requests(id) ON DELETE CASCADE,
+                    endpoint_id TEXT REFERENCES endpoints(id) ON DELETE SET NULL,
+                    endpoint_name TEXT NOT NULL,
+                    purpose TEXT NOT NULL,
+                    url TEXT NOT NULL,
+                    body BLOB NOT NULL,
+                    state TEXT NOT NULL,
+                    attempt_count INTEGER NOT NULL DEFAULT 0,
+                    round_start INTEGER NOT NULL DEFAULT 0,
+                    due_at REAL NOT NULL,
+                    deadline REAL NOT NULL,
+                    lease_owner TEXT,
+                    lease_token INTEGER NOT NULL DEFAULT 0,
+                    dead_reason TEXT,
+                    dead_at REAL,
+                    last_error TEXT,
+                    created_at REAL NOT NULL,
+                    updated_at REAL NOT NULL
+                );
+                CREATE INDEX messages_active ON messages(endpoint_id, due_at) WHERE state IN ('pending', 'inflight');
+                CREATE INDEX messages_by_request ON messages(request_id);
+                CREATE INDEX messages_dead ON messages(dead_at, id) WHERE state = 'dead';
+                CREATE TABLE attempts (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    message_id TEXT NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+                    number INTEGER NOT NULL,
+                    started_at REAL NOT NULL,
+                    duration_ms INTEGER NOT NULL,
+                    status_code INTEGER,
+                    error TEXT,
+                    response_excerpt TEXT,
+                    outcome TEXT NOT NULL
+                );
+                CREATE INDEX attempts_by_message ON attempts(message_id);
+                """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import GRDB
+import RelayCore
+
+extension SQLiteStore {
+    public func deadLetters(_ query: DeadLetterQuery) async throws -> DeadLetterPage {
+        try await pool.read { db in
+            var conditions = ["m.state = 'dead'"]
+            var arguments: StatementArguments = []
+            if let endpoint = query.endpoint {
+                conditions.append("(m.endpoint_id = ? OR m.endpoint_name = ?)")
+                _ = arguments.append(contentsOf: [endpoint, endpoint])
+            }
+            if let kind = query.kind {
+                conditions.append("r.kind = ?")
+                _ = arguments.append(contentsOf: [kind.rawValue])
+            }
+            if let reason = query.reason {
+                conditions.append("m.dead_reason = ?")
+                _ = arguments.append(contentsOf: [reason.rawValue])
+            }
+            if let since = query.since {
+                conditions.append("m.dead_at >= ?")
+                _ = arguments.append(contentsOf: [since.timeIntervalSince1970])
+            }
+            if let until = query.until {
+                conditions.append("m.dead_at < ?")
+                _ = arguments.append(contentsOf: [until.timeIntervalSince1970])
+            }
+            if let cursor = query.cursor.flatMap(DeadLetterCursor.init) {
+                conditions.append("(m.dead_at < ? OR (m.dead_at = ? AND m.id < ?))")
+                _ = arguments.append(contentsOf: [cursor.deadAt, cursor.deadAt, cursor.id])
+            }
+            _ = arguments.append(contentsOf: [query.limit + 1])
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT \(SQLiteRows.messageColumns.split(separator: ",").map { "m." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(separator: ", ")),
+                    m.dead_at, r.kind, r.correlation_id
+                FROM messages m JOIN requests r ON r.id = m.request_id
+                WHERE \(conditions.joined(separator: " AND "))
+                ORDER BY m.dead_at DESC, m.id DESC
+                LIMIT ?
+                """, arguments: arguments)
+            var items = try rows.prefix(query.limit).map { row in
+                DeadLetter(
+                    message: try SQLiteRows.message(row), kind: try SQLiteRows.decodeEnum(row["kind"]),
+                    correlationId: row["correlation_id"], deadAt: SQLiteRows.date(row["dead_at"])
+                )
+            }
+            let next = rows.count > query.limit ? items.last.map {
+                DeadLetterCursor(deadAt: $0.deadAt.timeIntervalSince1970, id: $0.message.id).encoded
+            } : nil
+            items = Array(items)
+            return DeadLetterPage(items: items, nextCursor: next)
+        }
+    }
+
+    public func replay(messageId: String, now: Date, deadline: Date) async throws -> Message {
+        try await committer.write { db in
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT state FROM messages WHERE id = ?
+                """, arguments: [messageId]) else {
+                throw StoreError.notFound("no message \(messageId)")
+            }
+            guard row["state"] as String == MessageState.dead.rawValue else {
+                throw StoreError.conflict("message \(messageId) is \(row["state"] as String), not dead: only dead letters can be replayed")
+            }
+            let seconds = now.timeIntervalSince1970
+            try db.execute(sql: """
+                UPDATE messages
+                SET state = 'pending', due_at = ?, deadline = MAX(deadline, ?), round_start = attempt_count,
+                    dead_reason = NULL, dead_at = NULL, updated_at = ?
+                WHERE id = ?
+                """, arguments: [seconds, deadline.timeIntervalSince1970, seconds, messageId])
+            return try SQLiteRows.message(try Row.fetchOne(db, sql: """
+                SELECT \(SQLiteRows.messageColumns) FROM messages WHERE id = ?
+                """, arguments: [messageId])!)
+        }
+    }
+}
+
+/// An opaque position in the dead-letter list: the last item's death time and id.
+struct DeadLetterCursor {
+    var deadAt: Double
+    var id: String
+
+    init(deadAt: Double, id: String) {
+        self.deadAt = deadAt
+        self.id = id
+    }
+
+    init?(_ text: String) {
+        guard let data = Data(base64Encoded: text), let decoded = String(data: data, encoding: .utf8),
+              let bar = decoded.firstIndex(of: "|"), let deadAt = Double(decoded[..<bar]) else { return nil }
+        self.deadAt = deadAt
+        self.id = String(decoded[decoded.index(after: bar)...])
+    }
+
+    var encoded: String {
+        Data("\(deadAt)|\(id)".utf8).base64EncodedString()
+    }
+}

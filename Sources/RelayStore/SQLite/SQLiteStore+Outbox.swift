@@ -1,0 +1,121 @@
+import Foundation
+import GRDB
+import RelayCore
+
+extension SQLiteStore {
+    public func claimDue(now: Date, owner: String, limit: Int, lease: LeaseTerms) async throws -> [ClaimedMessage] {
+        guard limit > 0 else { return [] }
+        return try await committer.write { db in
+            let nowSeconds = now.timeIntervalSince1970
+            // Shuffled so that no endpoint is always served first when the global limit is short.
+            let endpoints = try Row.fetchAll(db, sql: """
+                SELECT \(SQLiteRows.endpointColumns) FROM endpoints WHERE enabled = 1
+                """).map(SQLiteRows.endpoint).shuffled()
+            var claimed: [ClaimedMessage] = []
+            for endpoint in endpoints where claimed.count < limit {
+                let inFlight = try Int.fetchOne(db, sql: """
+                    SELECT COUNT(*) FROM messages
+                    WHERE endpoint_id = ? AND state = 'inflight' AND due_at > ?
+                    """, arguments: [endpoint.id, nowSeconds]) ?? 0
+                let take = min(endpoint.concurrency - inFlight, limit - claimed.count)
+                guard take > 0 else { continue }
+                let leaseUntil = nowSeconds + lease.duration(for: endpoint)
+                let rows = try Row.fetchAll(db, sql: """
+                    UPDATE messages
+                    SET state = 'inflight', lease_owner = ?, lease_token = lease_token + 1, due_at = ?, updated_at = ?
+                    WHERE id IN (
+                        SELECT id FROM messages
+                        WHERE endpoint_id = ? AND state IN ('pending', 'inflight') AND due_at <= ? AND deadline > ?
+                        ORDER BY due_at LIMIT ?
+                    )
+                    RETURNING \(SQLiteRows.messageColumns), lease_token, round_start
+                    """, arguments: [owner, leaseUntil, nowSeconds, endpoint.id, nowSeconds, nowSeconds, take])
+                for row in rows {
+                    var message = try SQLiteRows.message(row)
+                    message.url = endpoint.url
+                    let roundStart: Int = row["round_start"]
+                    claimed.append(ClaimedMessage(
+                        message: message, leaseToken: row["lease_token"],
+                        roundAttempt: message.attemptCount - roundStart + 1, endpoint: endpoint
+                    ))
+                }
+            }
+            return claimed
+        }
+    }
+
+    public func complete(_ completion: AttemptCompletion) async throws -> Bool {
+        try await committer.write { db in
+            let attempt = completion.attempt
+            let now = attempt.startedAt.addingTimeInterval(Double(attempt.durationMs) / 1000).timeIntervalSince1970
+            var state = MessageState.delivered
+            var dueAt = now
+            var deadReason: DeadLetterReason?
+            switch completion.disposition {
+            case .delivered: break
+            case .retry(let at):
+                state = .pending
+                dueAt = at.timeIntervalSince1970
+            case .dead(let reason):
+                state = .dead
+                deadReason = reason
+            }
+            try db.execute(sql: """
+                UPDATE messages
+                SET state = ?, attempt_count = attempt_count + 1, due_at = ?, lease_owner = NULL,
+                    dead_reason = ?, dead_at = ?, last_error = ?, updated_at = ?
+                WHERE id = ? AND lease_token = ? AND state = 'inflight'
+                """, arguments: [
+                    state.rawValue, dueAt, deadReason?.rawValue, deadReason == nil ? nil : now, attempt.error, now,
+                    completion.messageId, completion.leaseToken,
+                ])
+            guard db.changesCount == 1 else { return false }
+            try db.execute(sql: """
+                INSERT INTO attempts (message_id, number, started_at, duration_ms, status_code, error, response_excerpt, outcome)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [
+                    attempt.messageId, attempt.number, attempt.startedAt.timeIntervalSince1970, attempt.durationMs,
+                    attempt.statusCode, attempt.error, attempt.responseExcerpt, attempt.outcome.rawValue,
+                ])
+            if let reason = completion.disableEndpointReason {
+                try db.execute(sql: """
+                    UPDATE endpoints SET enabled = 0, disabled_reason = ?, updated_at = ?
+                    WHERE id = (SELECT endpoint_id FROM messages WHERE id = ?)
+                    """, arguments: [reason, now, completion.messageId])
+            }
+            return true
+        }
+    }
+
+    public func releaseLeases(owner: String, now: Date) async throws -> Int {
+        try await committer.write { db in
+            try db.execute(sql: """
+                UPDATE messages SET state = 'pending', due_at = ?, lease_owner = NULL, updated_at = ?
+                WHERE lease_owner = ? AND state = 'inflight'
+                """, arguments: [now.timeIntervalSince1970, now.timeIntervalSince1970, owner])
+            return db.changesCount
+        }
+    }
+
+    public func deadLetterExpired(now: Date) async throws -> Int {
+        try await committer.write { db in
+            let seconds = now.timeIntervalSince1970
+            try db.execute(sql: """
+                UPDATE messages
+                SET state = 'dead', dead_reason = 'deadline', dead_at = ?, lease_owner = NULL, updated_at = ?,
+                    last_error = COALESCE(last_error, 'deadline passed before delivery')
+                WHERE state IN ('pending', 'inflight') AND deadline <= ? AND (state = 'pending' OR due_at <= ?)
+                """, arguments: [seconds, seconds, seconds, seconds])
+            return db.changesCount
+        }
+    }
+
+    public func nextDueAt() async throws -> Date? {
+        try await pool.read { db in
+            try Double.fetchOne(db, sql: """
+                SELECT MIN(m.due_at) FROM messages m JOIN endpoints e ON e.id = m.endpoint_id
+                WHERE m.state IN ('pending', 'inflight') AND e.enabled = 1
+                """).map(SQLiteRows.date)
+        }
+    }
+}

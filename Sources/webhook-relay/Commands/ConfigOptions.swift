@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+import Logging
+import RelayCore
+import RelayDelivery
+import RelayHTTP
+import RelayStore
+
+/// `--config`, shared by every command.
+struct ConfigOptions: ParsableArguments {
+    @Option(name: .long, help: "The configuration file; environment variables (RELAY_…) override it.")
+    var config: String?
+
+    static let defaultPath = "Config/relay.yaml"
+
+    func load() throws -> RelayConfiguration {
+        do {
+            return try RelayConfiguration.load(path: config ?? Self.defaultPath, required: config != nil)
+        } catch let error as ConfigurationError {
+            throw ValidationError(error.description)
+        }
+    }
+}
+
+/// Opens the store for a one-shot command and hands the admin operations to `body`.
+func withAdmin<T>(_ options: ConfigOptions, _ body: (EndpointAdmin, any RelayStore) async throws -> T) async throws -> T {
+    let configuration = try options.load()
+    let logger = Logger(label: "relay.cli")
+    let store = try configuration.openStore(logger: logger)
+    try await store.migrate()
+    let dependencies = RelayDependencies(store: store, settings: configuration.settings, clock: SystemClock(), wake: WakeSignal())
+    do {
+        let result = try await body(EndpointAdmin(dependencies: dependencies), store)
+        try await store.close()
+        return result
+    } catch let error as APIError {
+        try? await store.close()
+        throw ValidationError(error.message)
+    }
+}
+
+/// Prints a value as the API would answer it.
+func printJSON(_ value: some Encodable) {
+    print(String(decoding: APIJSON.encode(value), as: UTF8.self))
+}

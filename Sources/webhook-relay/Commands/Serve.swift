@@ -1,0 +1,89 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import Logging
+import RelayCore
+import RelayDelivery
+import RelayHTTP
+import RelayStore
+import ServiceLifecycle
+import UnixSignals
+
+/// `webhook-relay serve`: runs the HTTP surface and the dispatcher until SIGTERM / SIGINT.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the relay (the default command).")
+
+    @OptionGroup var options: ConfigOptions
+
+    func run() async throws {
+        let configuration = try options.load()
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = configuration.logLevel
+            return handler
+        }
+        let logger = Logger(label: "relay")
+        let store = try configuration.openStore(logger: Logger(label: "relay.store"))
+        try await store.migrate()
+        try await RelayServer(configuration: configuration, store: store, logger: logger).run()
+        try await store.close()
+    }
+}
+
+/// The running relay: HTTP surface and dispatcher in one service group with ordered graceful shutdown.
+struct RelayServer {
+    let configuration: RelayConfiguration
+    let store: any RelayStore
+    let logger: Logger
+
+    func run() async throws {
+        let wake = WakeSignal()
+        let clock = SystemClock()
+        let client = HTTPDeliverer.makeClient(
+            connectTimeout: configuration.retry.connectTimeout,
+            connectionsPerHost: configuration.settings.defaultEndpointConcurrency
+        )
+        let dispatcher = Dispatcher(
+            store: store, deliverer: HTTPDeliverer(client: client), clock: clock, options: configuration.dispatcher,
+            wake: wake, logger: Logger(label: "relay.dispatcher")
+        )
+        let dependencies = RelayDependencies(store: store, settings: configuration.settings, clock: clock, wake: wake)
+        let logger = self.logger
+        let app = Application(
+            router: RelayRouter.build(dependencies),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+            onServerRunning: { channel in
+                logger.info("relay listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
+            },
+            logger: Logger(label: "relay.http")
+        )
+        logStartup()
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: dispatcher), .init(service: app)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        ))
+        do {
+            try await group.run()
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        try await client.shutdown()
+        logger.info("relay stopped")
+    }
+
+    private func logStartup() {
+        let settings = configuration.settings
+        logger.info("relay starting", metadata: [
+            "version": "\(RelayVersion.current)", "database": "\(configuration.database)",
+            "public_url": "\(configuration.publicURL)",
+        ])
+        if settings.adminToken == nil { logger.warning("no admin token (RELAY_ADMIN_TOKEN): the admin API refuses every call") }
+        if settings.submitToken == nil { logger.warning("no submit token (RELAY_SUBMIT_TOKEN): the submit API refuses every call") }
+        if settings.callbackToken == nil {
+            logger.notice("no callback token (RELAY_CALLBACK_TOKEN): the shared-token callback paths refuse every call")
+        }
+    }
+}
