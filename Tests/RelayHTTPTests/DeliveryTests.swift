@@ -1,0 +1,139 @@
+import Foundation
+import HTTPTypes
+import NIOHTTP1
+import RelayCore
+import Testing
+
+/// Deliveries through real HTTP to a loopback stand-in adapter.
+@Suite struct DeliveryTests {
+    @Test func deliversSignedWithItsIdempotencyKeyAndStaticHeaders() async throws {
+        try await withHarness() { relay, adapter in
+            let endpoint = try await registerEndpoint(relay, name: "tg", url: adapter.url + "/approve",
+                                                      extra: ["headers": ["Authorization": "Bearer adapter-secret"]])
+            let answer = try await submit(relay, "c-signed", extra: ["x_passthrough": ["kept": true]])
+            #expect(answer.status == 202)
+            let messageId = try #require(answer.json?["messages"]?.arrayValue?.first?["id"]?.stringValue)
+            try await eventually("the delivery") { adapter.requests.count == 1 }
+            let received = adapter.requests[0]
+            #expect(received.path == "/approve")
+            #expect(received.header("Content-Type") == "application/json")
+            #expect(received.header("User-Agent")?.hasPrefix("WebhookRelay/") == true)
+            #expect(received.header("Idempotency-Key") == messageId)
+            #expect(received.header("webhook-id") == messageId)
+            #expect(received.header("Authorization") == "Bearer adapter-secret")
+            let timestamp = try #require(received.header("webhook-timestamp"))
+            #expect(abs(Double(timestamp)! - Date().timeIntervalSince1970) < 60)
+            let signature = try expectedSignature(secret: endpoint.secret, id: messageId, timestamp: timestamp, body: received.body)
+            #expect(received.header("webhook-signature") == signature)
+            let body = try #require(JSONValue.parse(received.body))
+            #expect(body["correlation_id"] == "c-signed" && body["x_passthrough"] == ["kept": true] && body["kind"] == nil)
+            try await eventually("delivered state") { try await firstMessage(relay, "c-signed")["state"] == "delivered" }
+            let message = try await firstMessage(relay, "c-signed")
+            #expect(message["attempts"]?.arrayValue?.first?["status_code"] == 202)
+            #expect(message["attempts"]?.arrayValue?.first?["response_excerpt"]?.stringValue?.contains("pending") == true)
+        }
+    }
+
+    @Test func duringARotationBothSecretsSignAndBothVerify() async throws {
+        try await withHarness() { relay, adapter in
+            let endpoint = try await registerEndpoint(relay, name: "tg", url: adapter.url)
+            let rotated = try await call(.POST, relay.baseURL + "/api/v1/endpoints/tg/rotate-secret", token: TestRelay.adminToken)
+            #expect(rotated.status == 200)
+            let newSecret = try #require(rotated.json?["secret"]?.stringValue)
+            #expect(newSecret != endpoint.secret && rotated.json?["previous_secret_expires_at"] != nil)
+            _ = try await submit(relay, "c-rotate")
+            try await eventually("the delivery") { adapter.requests.count == 1 }
+            let received = adapter.requests[0]
+            let id = try #require(received.header("webhook-id"))
+            let timestamp = try #require(received.header("webhook-timestamp"))
+            let signatures = try #require(received.header("webhook-signature")).split(separator: " ").map(String.init)
+            #expect(signatures == [
+                try expectedSignature(secret: newSecret, id: id, timestamp: timestamp, body: received.body),
+                try expectedSignature(secret: endpoint.secret, id: id, timestamp: timestamp, body: received.body),
+            ])
+        }
+    }
+
+    @Test(arguments: [400, 401, 403, 404, 405, 413, 422])
+    func permanentAnswersDeadLetterAfterOneAttempt(status: Int) async throws {
+        try await withHarness(.status(status)) { relay, adapter in
+            _ = try await registerEndpoint(relay, name: "tg", url: adapter.url)
+            _ = try await submit(relay, "c-\(status)")
+            try await eventually("the dead letter") { try await firstMessage(relay, "c-\(status)")["state"] == "dead" }
+            let message = try await firstMessage(relay, "c-\(status)")
+            #expect(message["dead_reason"] == "permanent" && message["attempt_count"] == 1)
+            #expect(adapter.requests.count == 1)
+        }
+    }
+
+    @Test func goneDisablesTheEndpointAndLaterMessagesWait() async throws {
+        try await withHarness(.status(410)) { relay, adapter in
+            _ = try await registerEndpoint(relay, name: "tg", url: adapter.url)
+            _ = try await submit(relay, "c-gone")
+            try await eventually("the dead letter") { try await firstMessage(relay, "c-gone")["state"] == "dead" }
+            let endpoint = try await call(.GET, relay.baseURL + "/api/v1/endpoints/tg", token: TestRelay.adminToken)
+            #expect(endpoint.json?["enabled"] == false)
+            #expect(endpoint.json?["disabled_reason"]?.stringValue?.contains("410") == true)
+            // A disabled endpoint keeps its messages: a submit naming it is stored, not delivered, until re-enabled.
+            adapter.answer([], then: .accepted)
+            _ = try await submit(relay, "c-after-gone", extra: ["endpoints": ["tg"]])
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(try await firstMessage(relay, "c-after-gone")["state"] == "pending")
+            #expect(try await call(.POST, relay.baseURL + "/api/v1/endpoints/tg/enable", token: TestRelay.adminToken).status == 200)
+            try await eventually("delivery after enable") { try await firstMessage(relay, "c-after-gone")["state"] == "delivered" }
+        }
+    }
+
+    @Test func redirectsAreNotFollowedAndRetried() async throws {
+        try await withHarness(script: [CannedAnswer(status: .found, headers: [.location: "/elsewhere"])]) { relay, adapter in
+            _ = try await registerEndpoint(relay, name: "tg", url: adapter.url + "/approve")
+            _ = try await submit(relay, "c-redirect")
+            try await eventually("delivered after the redirect") { try await firstMessage(relay, "c-redirect")["state"] == "delivered" }
+            #expect(adapter.requests.map(\.path) == ["/approve", "/approve"])
+            let attempts = try #require(try await firstMessage(relay, "c-redirect")["attempts"]?.arrayValue)
+            #expect(attempts.first?["status_code"] == 302 && attempts.first?["outcome"] == "retryable")
+        }
+    }
+
+    @Test(arguments: [
+        #"{"decision":"error","reason":"failed to send telegram message"}"#, "", #"{"status":"error","result":"boom"}"#,
+    ])
+    func retryableAnswersAreRetriedUntilDelivered(body: String) async throws {
+        try await withHarness(script: [body.isEmpty ? .status(503) : CannedAnswer(status: .accepted, body: body)]) { relay, adapter in
+            _ = try await registerEndpoint(relay, name: "tg", url: adapter.url)
+            _ = try await submit(relay, "c-retry")
+            try await eventually("the retry") { try await firstMessage(relay, "c-retry")["state"] == "delivered" }
+            #expect(adapter.requests.count == 2)
+            #expect(Set(adapter.requests.compactMap { $0.header("webhook-id") }).count == 1)
+        }
+    }
+
+    @Test func alreadyExistsCountsAsDelivered() async throws {
+        try await withHarness(CannedAnswer(status: .accepted, body: #"{"decision":"error","reason":"approval already exists"}"#)) { relay, adapter in
+            _ = try await registerEndpoint(relay, name: "tg", url: adapter.url)
+            _ = try await submit(relay, "c-exists")
+            try await eventually("delivered") { try await firstMessage(relay, "c-exists")["state"] == "delivered" }
+            #expect(adapter.requests.count == 1)
+        }
+    }
+
+    @Test func attemptsStopAtTheEndpointsCap() async throws {
+        try await withHarness(.status(503)) { relay, adapter in
+            _ = try await registerEndpoint(relay, name: "tg", url: adapter.url, extra: ["max_attempts": 3])
+            _ = try await submit(relay, "c-cap")
+            try await eventually("exhausted") { try await firstMessage(relay, "c-cap")["state"] == "dead" }
+            #expect(try await firstMessage(relay, "c-cap")["dead_reason"] == "exhausted")
+            #expect(adapter.requests.count == 3)
+        }
+    }
+
+    @Test func timeoutsAreRetryableFailures() async throws {
+        try await withHarness(script: [CannedAnswer(status: .accepted, delay: .seconds(3))]) { relay, adapter in
+            _ = try await registerEndpoint(relay, name: "tg", url: adapter.url, extra: ["timeout_ms": 300])
+            _ = try await submit(relay, "c-timeout")
+            try await eventually("delivered after a timeout") { try await firstMessage(relay, "c-timeout")["state"] == "delivered" }
+            let attempts = try #require(try await firstMessage(relay, "c-timeout")["attempts"]?.arrayValue)
+            #expect(attempts.first?["error"] == "timed out")
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import RelayCore
+import Testing
+
+/// An answer from the relay under test.
+struct Answer: Sendable {
+    var status: Int
+    var headers: HTTPHeaders
+    var body: Data
+
+    var json: JSONValue? { JSONValue.parse(body) }
+    var text: String { String(decoding: body, as: UTF8.self) }
+}
+
+/// Sends one request over real HTTP.
+func call(_ method: HTTPMethod, _ url: String, token: String? = nil, headers: [String: String] = [:],
+          body: Data? = nil) async throws -> Answer {
+    var request = HTTPClientRequest(url: url)
+    request.method = method
+    if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+    for (name, value) in headers { request.headers.add(name: name, value: value) }
+    if let body {
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(bytes: body))
+    }
+    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+    let collected = try await response.body.collect(upTo: 64 * 1024 * 1024)
+    return Answer(status: Int(response.status.code), headers: response.headers, body: Data(collected.readableBytesView))
+}
+
+func json(_ value: JSONValue) -> Data { value.encoded() }
+
+/// Waits (polling real time, bounded) until `condition` holds; the tests never sleep for backoff itself.
+func eventually(_ what: String, timeout: Duration = .seconds(15),
+                _ condition: @Sendable () async throws -> Bool, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await condition() { return }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    Issue.record("timed out waiting for \(what)", sourceLocation: sourceLocation)
+    throw CancellationError()
+}
+
+extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
+    ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral {
+    public init(stringLiteral value: String) { self = .string(value) }
+    public init(integerLiteral value: Int64) { self = .integer(value) }
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+    public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+    public init(dictionaryLiteral elements: (String, JSONValue)...) { self = .object(Dictionary(uniqueKeysWithValues: elements)) }
+}
+
+/// A valid native approval submit.
+func approvalBody(_ correlationId: String, callback: String = "http://127.0.0.1:1/decisions", extra: [String: JSONValue] = [:]) -> Data {
+    var object: [String: JSONValue] = [
+        "kind": "approval", "correlation_id": .string(correlationId), "tool": "github_create_env_secret_k8s",
+        "arguments": ["namespace": "ai-staging"],
+        "justification": "Need a new password for the billing service.",
+        "approval_request": "Create a secret and inject it into Kubernetes.",
+        "risk_assessment": "May affect DB access if the new secret is misused.",
+        "callback": ["url": .string(callback)],
+    ]
+    for (key, value) in extra { object[key] = value }
+    return json(.object(object))
+}

@@ -1,0 +1,90 @@
+import AsyncHTTPClient
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import RelayCore
+import RelayDelivery
+import RelayHTTP
+import RelayStore
+import ServiceLifecycle
+
+/// The relay as it runs in production — router, dispatcher, SQLite file — on 127.0.0.1 with an ephemeral port.
+final class TestRelay: Sendable {
+    static let adminToken = "test-admin-token"
+    static let submitToken = "test-submit-token"
+    static let callbackToken = "test-callback-token"
+
+    let port: Int
+    let store: SQLiteStore
+    let databasePath: String
+    let clock: any RelayClock
+    let wake: WakeSignal
+    private let group: ServiceGroup
+    private let task: Task<Void, any Error>
+    private let client: HTTPClient
+
+    var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    private init(port: Int, store: SQLiteStore, databasePath: String, clock: any RelayClock, wake: WakeSignal,
+                 group: ServiceGroup, task: Task<Void, any Error>, client: HTTPClient) {
+        self.port = port
+        self.store = store
+        self.databasePath = databasePath
+        self.clock = clock
+        self.wake = wake
+        self.group = group
+        self.task = task
+        self.client = client
+    }
+
+    static func temporaryDatabase() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("relay-e2e-\(UUID().uuidString)/relay.sqlite").path
+    }
+
+    static func start(
+        databasePath: String = temporaryDatabase(), clock: any RelayClock = SystemClock(),
+        random: any RandomSource = FixedRandom(0), settings: RelaySettings? = nil,
+        retry: RetryPolicy = RetryPolicy(base: 0.05, cap: 1, maxAttempts: 5, attemptTimeout: 2, connectTimeout: 1),
+        shutdownGrace: Duration = .seconds(5)
+    ) async throws -> TestRelay {
+        var logger = Logger(label: "test-relay")
+        logger.logLevel = .error
+        let store = try SQLiteStore(path: databasePath, logger: logger)
+        try await store.migrate()
+        let wake = WakeSignal()
+        let client = HTTPDeliverer.makeClient(connectTimeout: retry.connectTimeout, connectionsPerHost: 8)
+        let dispatcher = Dispatcher(
+            store: store, deliverer: HTTPDeliverer(client: client), clock: clock, random: random,
+            options: DispatcherOptions(pollInterval: .milliseconds(50), shutdownGrace: shutdownGrace, retry: retry),
+            wake: wake, logger: logger
+        )
+        let relaySettings = settings ?? RelaySettings(
+            adminToken: adminToken, submitToken: submitToken, callbackToken: callbackToken
+        )
+        let dependencies = RelayDependencies(store: store, settings: relaySettings, clock: clock, wake: wake)
+        let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
+        let app = Application(
+            router: RelayRouter.build(dependencies), configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in portContinuation.yield(channel.localAddress?.port ?? 0) }, logger: logger
+        )
+        let group = ServiceGroup(configuration: .init(services: [dispatcher, app], logger: logger))
+        let task = Task { try await group.run() }
+        var iterator = portStream.makeAsyncIterator()
+        let port = await iterator.next() ?? 0
+        return TestRelay(port: port, store: store, databasePath: databasePath, clock: clock, wake: wake,
+                         group: group, task: task, client: client)
+    }
+
+    /// SIGTERM's path: graceful shutdown of the dispatcher and the server.
+    func stop() async {
+        await group.triggerGracefulShutdown()
+        _ = try? await task.value
+        try? await client.shutdown()
+        try? await store.close()
+    }
+
+    /// Makes the dispatcher look for due work now (after the test moved the clock).
+    func poke() { wake.signal() }
+}
