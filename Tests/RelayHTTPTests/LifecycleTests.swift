@@ -38,22 +38,25 @@ import Testing
         let clock = ManualClock()
         let adapter = try await StandInServer.start()
         let path = TestRelay.temporaryDatabase()
-        let relay = try await TestRelay.start(databasePath: path, clock: clock)
-        _ = try await registerEndpoint(relay, name: "tg", url: adapter.url)
-        _ = try await call(.POST, relay.baseURL + "/api/v1/endpoints/tg/disable", token: TestRelay.adminToken)
-        _ = try await submit(relay, "c-orphan", extra: ["endpoints": ["tg"]])
+        // Set-up through a first relay, with the endpoint disabled so nothing is delivered yet.
+        let setup = try await TestRelay.start(databasePath: path, clock: clock)
+        _ = try await registerEndpoint(setup, name: "tg", url: adapter.url)
+        _ = try await call(.POST, setup.baseURL + "/api/v1/endpoints/tg/disable", token: TestRelay.adminToken)
+        _ = try await submit(setup, "c-orphan", extra: ["endpoints": ["tg"]])
+        await setup.stop()
         // Another instance claims the message and dies without recording anything.
-        let endpoint = try #require(try await relay.store.endpoint(idOrName: "tg"))
-        var enabled = endpoint
-        enabled.enabled = true
-        try await relay.store.updateEndpoint(enabled)
-        let orphaned = try await relay.store.claimDue(now: clock.now(), owner: "dead-instance", limit: 10,
-                                                      lease: LeaseTerms(defaultTimeout: 10))
-        #expect(orphaned.count == 1)
+        let dead = try SQLiteStore(path: path)
+        var endpoint = try #require(try await dead.endpoint(idOrName: "tg"))
+        endpoint.enabled = true
+        try await dead.updateEndpoint(endpoint)
+        let terms = LeaseTerms(defaultTimeout: 10)
+        #expect(try await dead.claimDue(now: clock.now(), owner: "dead-instance", limit: 10, lease: terms).count == 1)
+        try await dead.close()
+        let relay = try await TestRelay.start(databasePath: path, clock: clock)
         relay.poke()
         try await Task.sleep(for: .milliseconds(150))
         #expect(adapter.requests.isEmpty, "the lease still holds")
-        clock.advance(by: LeaseTerms(defaultTimeout: 10).duration(for: endpoint) + 1)
+        clock.advance(by: terms.duration(for: endpoint) + 1)
         relay.poke()
         try await eventually("taken over") { try await firstMessage(relay, "c-orphan")["state"] == "delivered" }
         #expect(adapter.requests.count == 1)

@@ -22,17 +22,17 @@ extension SQLiteStore {
                 let leaseUntil = nowSeconds + lease.duration(for: endpoint)
                 let rows = try Row.fetchAll(db, sql: """
                     UPDATE messages
-                    SET state = 'inflight', lease_owner = ?, lease_token = lease_token + 1, due_at = ?, updated_at = ?
+                    SET state = 'inflight', lease_owner = ?, lease_token = lease_token + 1, due_at = ?, updated_at = ?,
+                        url = ?
                     WHERE id IN (
                         SELECT id FROM messages
                         WHERE endpoint_id = ? AND state IN ('pending', 'inflight') AND due_at <= ? AND deadline > ?
                         ORDER BY due_at LIMIT ?
                     )
                     RETURNING \(SQLiteRows.messageColumns), lease_token, round_start
-                    """, arguments: [owner, leaseUntil, nowSeconds, endpoint.id, nowSeconds, nowSeconds, take])
+                    """, arguments: [owner, leaseUntil, nowSeconds, endpoint.url, endpoint.id, nowSeconds, nowSeconds, take])
                 for row in rows {
-                    var message = try SQLiteRows.message(row)
-                    message.url = endpoint.url
+                    let message = try SQLiteRows.message(row)
                     let roundStart: Int = row["round_start"]
                     claimed.append(ClaimedMessage(
                         message: message, leaseToken: row["lease_token"],
