@@ -88,6 +88,20 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // A quick throughput probe of a release build (the full benchmark is `make bench`'s job).
+        .executableTarget(
+            name: "relay-probe",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Benchmarks/RelayProbe",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "RelayCoreTests",
             dependencies: ["RelayCore"],

@@ -1,15 +1,23 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the build and the tests need, when they are missing.
-# Runs as root (CI, a fresh machine) or through sudo; prints what it does.
+# Installs what the build and the tests need, when it is missing: Debian packages (through sudo when
+# not root) and the official Standard Webhooks Python library the tests verify signatures with.
 set -euo pipefail
 needed=(libsqlite3-dev)
+# A python3 already on PATH (pyenv, the distribution's) serves as well as Debian's.
+command -v python3 >/dev/null 2>&1 || needed+=(python3 python3-pip)
 missing=()
 for package in "${needed[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
-echo "installing Debian packages: ${missing[*]}"
 sudo=""
 [ "$(id -u)" -ne 0 ] && sudo="sudo"
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq "${missing[@]}"
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing Debian packages: ${missing[*]}"
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq "${missing[@]}"
+fi
+if ! python3 -c "import standardwebhooks" 2>/dev/null; then
+  echo "installing the standardwebhooks Python package"
+  python3 -m pip install --quiet standardwebhooks 2>/dev/null \
+    || python3 -m pip install --quiet --break-system-packages standardwebhooks
+fi

@@ -60,3 +60,31 @@ func withHarness(
     await relay.stop()
     await adapter.stop()
 }
+
+/// Verifies a received delivery with the official `standardwebhooks` Python library, unchanged.
+/// Returns the library's complaint, or nil when it accepts the signature.
+func officialVerification(secret: String, received: ReceivedRequest) throws -> String? {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("relay-sw-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    let bodyFile = folder.appendingPathComponent("body")
+    try received.body.write(to: bodyFile)
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3", "-c", """
+        import os, sys
+        from standardwebhooks.webhooks import Webhook
+        body = open(sys.argv[1], "rb").read()
+        headers = {"webhook-id": os.environ["WH_ID"], "webhook-timestamp": os.environ["WH_TS"], "webhook-signature": os.environ["WH_SIG"]}
+        Webhook(os.environ["WH_SECRET"]).verify(body, headers)
+        """, bodyFile.path]
+    process.environment = ProcessInfo.processInfo.environment.merging([
+        "WH_ID": received.header("webhook-id") ?? "", "WH_TS": received.header("webhook-timestamp") ?? "",
+        "WH_SIG": received.header("webhook-signature") ?? "", "WH_SECRET": secret,
+    ]) { $1 }
+    let errors = Pipe()
+    process.standardError = errors
+    try process.run()
+    let complaint = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    return process.terminationStatus == 0 ? nil : complaint
+}
