@@ -14,6 +14,7 @@ public final class Dispatcher: Service, Sendable {
     let clock: any RelayClock
     let random: any RandomSource
     let options: DispatcherOptions
+    let routing: DeliveryRouting
     let wake: WakeSignal
     let logger: Logger
     private let inFlight = Atomic<Int>(0)
@@ -21,12 +22,13 @@ public final class Dispatcher: Service, Sendable {
 
     public init(store: any RelayStore, deliverer: HTTPDeliverer, clock: any RelayClock = SystemClock(),
                 random: any RandomSource = SystemRandom(), options: DispatcherOptions = DispatcherOptions(),
-                wake: WakeSignal, logger: Logger = Logger(label: "relay.dispatcher")) {
+                routing: DeliveryRouting, wake: WakeSignal, logger: Logger = Logger(label: "relay.dispatcher")) {
         self.store = store
         self.deliverer = deliverer
         self.clock = clock
         self.random = random
         self.options = options
+        self.routing = routing
         self.wake = wake
         self.logger = logger
     }
@@ -66,7 +68,7 @@ public final class Dispatcher: Service, Sendable {
                 do {
                     claimed = try await store.claimDue(
                         now: now, owner: options.owner, limit: min(room, options.claimBatch),
-                        lease: LeaseTerms(defaultTimeout: options.retry.attemptTimeout)
+                        lease: LeaseTerms(defaultTimeout: options.retry.attemptTimeout, forwardConcurrency: options.forwardConcurrency)
                     )
                 } catch {
                     logger.error("claim failed; retrying after the poll interval", metadata: ["error": "\(error)"])
@@ -88,6 +90,15 @@ public final class Dispatcher: Service, Sendable {
     }
 
     private func sweepExpired(now: Date) async {
+        do {
+            let expired = try await store.expireDue(now: now, planner: routing.planner, limit: 500)
+            for request in expired {
+                logger.info("request expired", metadata: ["request_id": "\(request.id)", "correlation_id": "\(request.correlationId)"])
+            }
+            if !expired.isEmpty { wake.signal() }
+        } catch {
+            logger.error("expiry sweep failed", metadata: ["error": "\(error)"])
+        }
         do {
             let expired = try await store.deadLetterExpired(now: now)
             if expired > 0 { logger.info("dead-lettered messages past their deadline", metadata: ["count": "\(expired)"]) }
@@ -114,10 +125,10 @@ public final class Dispatcher: Service, Sendable {
         if let timeoutMs = endpoint?.timeoutMs { policy.attemptTimeout = TimeInterval(timeoutMs) / 1000 }
         let started = clock.now()
         let wallStart = ContinuousClock.now
-        let secrets = (endpoint?.activeSecrets(at: started) ?? []).compactMap { WebhookSecret($0.secret) }
+        let target = routing.target(for: message, endpoint: endpoint, at: started)
         let answer = await deliverer.send(
-            url: message.url, messageId: message.id, body: message.body, secrets: secrets,
-            headers: endpoint?.headers ?? [:], timeout: policy.attemptTimeout, now: started
+            url: message.url, messageId: message.id, body: target.body, secrets: target.secrets,
+            headers: target.headers, timeout: policy.attemptTimeout, now: started
         )
         if Task.isCancelled { return }  // shutdown past its grace: the lease is released, not spent
         let elapsed = ContinuousClock.now - wallStart
@@ -132,10 +143,11 @@ public final class Dispatcher: Service, Sendable {
             answer: answer, verdict: verdict
         )
         var disableReason: String?
-        if case .permanent(_, true) = verdict { disableReason = "gone: the endpoint answered 410" }
+        if case .permanent(_, true) = verdict, message.purpose == .delivery { disableReason = "gone: the endpoint answered 410" }
         let completion = AttemptCompletion(
             messageId: message.id, leaseToken: claimed.leaseToken, attempt: attempt, disposition: disposition,
-            disableEndpointReason: disableReason
+            disableEndpointReason: disableReason, decision: routing.decision(in: verdict, of: message),
+            controlPlaneAnswer: routing.controlPlaneAnswer(to: message, answer: answer, verdict: verdict)
         )
         var metadata: Logger.Metadata = [
             "message_id": "\(message.id)", "request_id": "\(message.requestId)", "endpoint": "\(message.endpointName)",
@@ -144,7 +156,7 @@ public final class Dispatcher: Service, Sendable {
         if let status = attempt.statusCode { metadata["status"] = "\(status)" }
         if let error = attempt.error { metadata["error"] = "\(error)" }
         do {
-            let recorded = try await store.complete(completion)
+            let recorded = try await store.complete(completion, planner: routing.planner)
             if !recorded {
                 logger.warning("lease lost before the attempt was recorded; the new owner's result stands", metadata: metadata)
                 return
@@ -155,7 +167,10 @@ public final class Dispatcher: Service, Sendable {
             return
         }
         switch disposition {
-        case .delivered: logger.debug("delivered", metadata: metadata)
+        case .delivered:
+            if let decision = completion.decision { metadata["sync_decision"] = "\(decision.decision.rawValue)" }
+            if let flag = completion.controlPlaneAnswer?.flag { logger.warning("control plane contradicted a decision", metadata: metadata.merging(["flag": "\(flag)"]) { $1 }) }
+            logger.debug("delivered", metadata: metadata)
         case .retry(let at):
             metadata["retry_at"] = "\(at)"
             logger.info("attempt failed; retry scheduled", metadata: metadata)

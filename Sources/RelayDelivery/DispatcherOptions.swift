@@ -7,6 +7,8 @@ public struct DispatcherOptions: Sendable {
     public var globalConcurrency: Int
     /// Most messages claimed in one transaction.
     public var claimBatch: Int
+    /// Forwards (to the control plane or a request's callback URL) in flight at once.
+    public var forwardConcurrency: Int
     /// The longest the dispatcher sleeps without a wake-up before looking for due work again.
     public var pollInterval: Duration
     /// How long in-flight deliveries may run on after SIGTERM before their leases are released.
@@ -16,11 +18,12 @@ public struct DispatcherOptions: Sendable {
     /// This instance's lease owner name.
     public var owner: String
 
-    public init(globalConcurrency: Int = 256, claimBatch: Int = 64, pollInterval: Duration = .seconds(1),
+    public init(globalConcurrency: Int = 256, claimBatch: Int = 64, forwardConcurrency: Int = 16, pollInterval: Duration = .seconds(1),
                 shutdownGrace: Duration = .seconds(10), retry: RetryPolicy = .standard,
                 owner: String = "relay-\(Identifier.make("i", at: Date()))") {
         self.globalConcurrency = globalConcurrency
         self.claimBatch = claimBatch
+        self.forwardConcurrency = forwardConcurrency
         self.pollInterval = pollInterval
         self.shutdownGrace = shutdownGrace
         self.retry = retry

@@ -13,12 +13,15 @@ public struct RelayDependencies: Sendable {
     public var clock: any RelayClock
     /// Poked after a commit that makes a message due, so the dispatcher need not wait for its poll.
     public var wake: WakeSignal
+    /// Forward planning and callback capabilities, shared with the dispatcher.
+    public var routing: DeliveryRouting
 
-    public init(store: any RelayStore, settings: RelaySettings, clock: any RelayClock, wake: WakeSignal) {
+    public init(store: any RelayStore, settings: RelaySettings, clock: any RelayClock, wake: WakeSignal, routing: DeliveryRouting) {
         self.store = store
         self.settings = settings
         self.clock = clock
         self.wake = wake
+        self.routing = routing
     }
 }
 
@@ -32,6 +35,14 @@ public enum RelayRouter {
         let submit = router.group("/api/v1")
             .add(middleware: RequireToken(api: "submit", setting: "RELAY_SUBMIT_TOKEN", token: dependencies.settings.submitToken))
         SubmitRoutes(dependencies: dependencies).register(on: submit)
+        let dropIn = router.group()
+            .add(middleware: RequireToken(api: "submit", setting: "RELAY_SUBMIT_TOKEN", token: dependencies.settings.submitToken))
+        DropInRoutes(dependencies: dependencies).register(on: dropIn)
+
+        CallbackRoutes(dependencies: dependencies).registerCapability(on: router)
+        let shared = router.group()
+            .add(middleware: RequireCallbackToken(token: dependencies.settings.callbackToken))
+        CallbackRoutes(dependencies: dependencies).registerShared(on: shared)
 
         let admin = router.group("/api/v1")
             .add(middleware: RequireToken(api: "admin", setting: "RELAY_ADMIN_TOKEN", token: dependencies.settings.adminToken))

@@ -26,14 +26,21 @@ public struct AttemptCompletion: Sendable, Equatable {
     public var disposition: MessageDisposition
     /// Set when the answer disables the endpoint (410 Gone): the reason to record.
     public var disableEndpointReason: String?
+    /// A synchronous adapter's decision, applied in the same transaction as the attempt.
+    public var decision: NormalizedDecision?
+    /// What a codex-k8s control plane answered to a forward.
+    public var controlPlaneAnswer: ControlPlaneAnswer?
 
     public init(messageId: String, leaseToken: Int64, attempt: Attempt, disposition: MessageDisposition,
-                disableEndpointReason: String? = nil) {
+                disableEndpointReason: String? = nil, decision: NormalizedDecision? = nil,
+                controlPlaneAnswer: ControlPlaneAnswer? = nil) {
         self.messageId = messageId
         self.leaseToken = leaseToken
         self.attempt = attempt
         self.disposition = disposition
         self.disableEndpointReason = disableEndpointReason
+        self.decision = decision
+        self.controlPlaneAnswer = controlPlaneAnswer
     }
 }
 
@@ -112,10 +119,13 @@ public struct DeadLetter: Sendable, Equatable {
 public struct LeaseTerms: Sendable, Equatable {
     public var defaultTimeout: TimeInterval
     public var margin: TimeInterval
+    /// Forwards in flight at once (they have no endpoint of their own to bound them).
+    public var forwardConcurrency: Int
 
-    public init(defaultTimeout: TimeInterval, margin: TimeInterval = 30) {
+    public init(defaultTimeout: TimeInterval, margin: TimeInterval = 30, forwardConcurrency: Int = 16) {
         self.defaultTimeout = defaultTimeout
         self.margin = margin
+        self.forwardConcurrency = forwardConcurrency
     }
 
     /// The lease for a delivery to `endpoint`.

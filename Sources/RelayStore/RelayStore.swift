@@ -31,12 +31,25 @@ public protocol RelayStore: Sendable {
     /// A request with its messages and their attempts, by id or correlation id.
     func timeline(idOrCorrelationId: String) async throws -> RequestTimeline?
 
+    // MARK: Decisions
+
+    /// The request a callback names, if any.
+    func request(_ lookup: RequestLookup) async throws -> RelayRequest?
+
+    /// Applies a decision through the transition table; a new transition commits the request's new
+    /// state and its forward messages in one transaction. Decisions for one request are serialized.
+    func decide(_ target: RequestLookup, _ decision: NormalizedDecision, planner: ForwardPlanner, now: Date) async throws -> DecisionOutcome
+    /// Expires open requests whose deadline has passed (at most `limit`), forwarding `expired` and
+    /// dead-lettering their undelivered deliveries (reason `deadline`).
+    func expireDue(now: Date, planner: ForwardPlanner, limit: Int) async throws -> [RelayRequest]
+
     // MARK: Outbox
 
     /// Claims due messages under a lease, at most `limit`, each endpoint within its concurrency.
     func claimDue(now: Date, owner: String, limit: Int, lease: LeaseTerms) async throws -> [ClaimedMessage]
-    /// Records an attempt and the message's next step. False when the lease was lost (fencing).
-    func complete(_ completion: AttemptCompletion) async throws -> Bool
+    /// Records an attempt and the message's next step (and a synchronous adapter's decision, through
+    /// `planner`). False when the lease was lost (fencing).
+    func complete(_ completion: AttemptCompletion, planner: ForwardPlanner) async throws -> Bool
     /// Returns an owner's in-flight messages to the queue, due now.
     func releaseLeases(owner: String, now: Date) async throws -> Int
     /// Dead-letters undelivered messages whose deadline has passed.

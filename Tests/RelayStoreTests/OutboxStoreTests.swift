@@ -25,10 +25,10 @@ import Testing
         #expect(fresh.leaseToken > stale.leaseToken)
         let late = AttemptCompletion(messageId: stale.message.id, leaseToken: stale.leaseToken,
                                      attempt: attempt(for: stale, at: later, outcome: .delivered, status: 200), disposition: .delivered)
-        #expect(try await store.complete(late) == false)
+        #expect(try await store.complete(planner: noForwards, late) == false)
         let current = AttemptCompletion(messageId: fresh.message.id, leaseToken: fresh.leaseToken,
                                         attempt: attempt(for: fresh, at: later, outcome: .delivered, status: 200), disposition: .delivered)
-        #expect(try await store.complete(current) == true)
+        #expect(try await store.complete(planner: noForwards, current) == true)
         let timeline = try #require(try await store.timeline(idOrCorrelationId: "c1"))
         #expect(timeline.messages[0].message.state == .delivered)
         #expect(timeline.messages[0].attempts.count == 1)
@@ -54,7 +54,7 @@ import Testing
         _ = try await store.submit(makeRequest("c1", endpoints: [endpoint]))
         let claimed = try #require(try await store.claimDue(now: t0, owner: "one", limit: 1, lease: lease).first)
         let retryAt = t0.addingTimeInterval(30)
-        #expect(try await store.complete(AttemptCompletion(messageId: claimed.message.id, leaseToken: claimed.leaseToken,
+        #expect(try await store.complete(planner: noForwards, AttemptCompletion(messageId: claimed.message.id, leaseToken: claimed.leaseToken,
                                                            attempt: attempt(for: claimed, at: t0), disposition: .retry(at: retryAt))))
         #expect(try await store.nextDueAt() == retryAt)
         #expect(try await store.claimDue(now: retryAt.addingTimeInterval(-1), owner: "one", limit: 1, lease: lease).isEmpty)
@@ -79,7 +79,7 @@ import Testing
         try await store.createEndpoint(endpoint)
         _ = try await store.submit(makeRequest("c1", endpoints: [endpoint]))
         let claimed = try #require(try await store.claimDue(now: t0, owner: "one", limit: 1, lease: lease).first)
-        _ = try await store.complete(AttemptCompletion(messageId: claimed.message.id, leaseToken: claimed.leaseToken,
+        _ = try await store.complete(planner: noForwards, AttemptCompletion(messageId: claimed.message.id, leaseToken: claimed.leaseToken,
                                                        attempt: attempt(for: claimed, at: t0, outcome: .permanent, status: 410),
                                                        disposition: .dead(.permanent), disableEndpointReason: "gone"))
         let after = try #require(try await store.endpoint(idOrName: "a"))
@@ -114,7 +114,7 @@ import Testing
         try await store.createEndpoint(endpoint)
         _ = try await store.submit(makeRequest("c1", endpoints: [endpoint]))
         let claimed = try #require(try await store.claimDue(now: t0, owner: "one", limit: 1, lease: lease).first)
-        _ = try await store.complete(AttemptCompletion(messageId: claimed.message.id, leaseToken: claimed.leaseToken,
+        _ = try await store.complete(planner: noForwards, AttemptCompletion(messageId: claimed.message.id, leaseToken: claimed.leaseToken,
                                                        attempt: attempt(for: claimed, at: t0, outcome: .permanent, status: 400),
                                                        disposition: .dead(.permanent)))
         await #expect(throws: StoreError.self) { _ = try await store.replay(messageId: "msg_nope", now: t0, deadline: t0) }
@@ -135,7 +135,7 @@ import Testing
         for index in 0..<7 { _ = try await store.submit(makeRequest("c\(index)", endpoints: [a, b])) }
         let claimed = try await store.claimDue(now: t0, owner: "one", limit: 100, lease: lease)
         for (index, message) in claimed.enumerated() {
-            _ = try await store.complete(AttemptCompletion(
+            _ = try await store.complete(planner: noForwards, AttemptCompletion(
                 messageId: message.message.id, leaseToken: message.leaseToken,
                 attempt: attempt(for: message, at: t0.addingTimeInterval(Double(index))),
                 disposition: .dead(message.endpoint?.name == "a" ? .exhausted : .permanent)))

@@ -39,3 +39,13 @@ func attempt(for claimed: ClaimedMessage, at date: Date, outcome: AttemptOutcome
     Attempt(messageId: claimed.message.id, number: claimed.message.attemptCount + 1, startedAt: date, durationMs: 5,
             statusCode: status, error: outcome == .delivered ? nil : "HTTP 503", responseExcerpt: nil, outcome: outcome)
 }
+
+/// A planner with no control plane: forwards go only to a request's own callback URL.
+let noForwards = ForwardPlanner(controlPlane: nil)
+
+extension RelayStore {
+    /// `complete` with the planner first, which reads better in these tests' multi-line calls.
+    func complete(planner: ForwardPlanner, _ completion: AttemptCompletion) async throws -> Bool {
+        try await complete(completion, planner: planner)
+    }
+}

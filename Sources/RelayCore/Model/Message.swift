@@ -19,11 +19,14 @@ public struct Message: Sendable, Equatable {
     public var lastError: String?
     public var createdAt: Date
     public var updatedAt: Date
+    /// For a forward: which kind of sink it goes to (decides its headers and signing).
+    public var sink: ForwardSink?
 
     public init(
         id: String, requestId: String, endpointId: String?, endpointName: String, purpose: MessagePurpose,
         url: String, body: Data, state: MessageState, attemptCount: Int, dueAt: Date, deadline: Date,
-        deadReason: DeadLetterReason? = nil, lastError: String? = nil, createdAt: Date, updatedAt: Date
+        deadReason: DeadLetterReason? = nil, lastError: String? = nil, createdAt: Date, updatedAt: Date,
+        sink: ForwardSink? = nil
     ) {
         self.id = id
         self.requestId = requestId
@@ -40,6 +43,7 @@ public struct Message: Sendable, Equatable {
         self.lastError = lastError
         self.createdAt = createdAt
         self.updatedAt = updatedAt
+        self.sink = sink
     }
 }
 

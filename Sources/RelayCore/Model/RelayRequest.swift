@@ -17,6 +17,14 @@ public struct RelayRequest: Sendable, Equatable {
     public var updatedAt: Date
     public var decisionReason: String?
     public var decidedAt: Date?
+    /// Who decided, when the peer said (contract B `actor_id`).
+    public var decisionActor: String?
+    /// An executor's result, as it sent it.
+    public var decisionResult: JSONValue?
+    /// The `approval_state` the codex-k8s control plane last answered to a forward.
+    public var controlPlaneState: String?
+    /// Set when something needs an operator's eye (the control plane contradicted a forwarded decision).
+    public var flag: String?
 
     public init(
         id: String, kind: RequestKind, correlationId: String, approvalRequestId: Int64?, tool: String,

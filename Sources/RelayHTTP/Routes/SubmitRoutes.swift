@@ -34,7 +34,8 @@ struct SubmitRoutes {
         let now = dependencies.clock.now()
         let endpoints = try await selectEndpoints(for: submission)
         try requireSink(submission)
-        let newRequest = Self.makeRequest(submission, endpoints: endpoints, now: now, defaultTimeout: dependencies.settings.defaultRequestTimeout)
+        let newRequest = Self.makeRequest(submission, endpoints: endpoints, now: now,
+                                          defaultTimeout: dependencies.settings.defaultRequestTimeout, capability: dependencies.routing.capability)
         let answer = SubmitAnswer(
             id: newRequest.request.id, correlationId: submission.correlationId, approvalRequestId: submission.approvalRequestId,
             kind: submission.kind.rawValue, state: newRequest.request.state.rawValue, deadline: newRequest.request.deadline,
@@ -95,19 +96,23 @@ struct SubmitRoutes {
 
     /// A decision must have somewhere to go (SPEC §6): the request's own callback, or the control plane.
     func requireSink(_ submission: Submission) throws {
-        if submission.callbackURL != nil { return }
-        if let sink = dependencies.settings.controlPlane, sink.receives(approvalRequestId: submission.approvalRequestId) { return }
-        let hint = dependencies.settings.controlPlane?.format == .codexK8s
+        if dependencies.routing.planner.hasSink(callbackURL: submission.callbackURL, approvalRequestId: submission.approvalRequestId) { return }
+        let hint = dependencies.routing.planner.controlPlane?.format == .codexK8s
             ? "send callback.url, or approval_request_id for the configured codex-k8s control plane"
             : "send callback.url, or configure a control plane (RELAY_CONTROL_PLANE_URL)"
         throw APIError(.unprocessableContent, code: "no_sink", "the decision would have nowhere to go: \(hint)", field: "callback.url")
     }
 
-    /// The request and one delivery message per endpoint, all due now.
-    static func makeRequest(_ submission: Submission, endpoints: [Endpoint], now: Date, defaultTimeout: TimeInterval) -> NewRequest {
+    /// The request and one delivery message per endpoint, all due now. The delivered body's `callback.url`
+    /// is the relay's capability URL for the request, completed at send time (the token is never stored).
+    static func makeRequest(_ submission: Submission, endpoints: [Endpoint], now: Date, defaultTimeout: TimeInterval,
+                            capability: CallbackCapability) -> NewRequest {
         let requestId = Identifier.make("req", at: now)
         let deadline = now.addingTimeInterval(submission.timeoutSec.map(TimeInterval.init) ?? defaultTimeout)
         let payload = submission.payload.encoded()
+        var delivered = submission.payload.objectValue ?? [:]
+        delivered["callback"] = ["url": .string(CallbackCapability.placeholder(for: requestId))]
+        let deliveryBody = JSONValue.object(delivered).encoded()
         let request = RelayRequest(
             id: requestId, kind: submission.kind, correlationId: submission.correlationId,
             approvalRequestId: submission.approvalRequestId, tool: submission.tool, state: .requested, payload: payload,
@@ -116,11 +121,12 @@ struct SubmitRoutes {
         let messages = endpoints.map { endpoint in
             Message(
                 id: Identifier.make("msg", at: now), requestId: requestId, endpointId: endpoint.id,
-                endpointName: endpoint.name, purpose: .delivery, url: endpoint.url, body: payload, state: .pending,
+                endpointName: endpoint.name, purpose: .delivery, url: endpoint.url, body: deliveryBody, state: .pending,
                 attemptCount: 0, dueAt: now, deadline: deadline, createdAt: now, updatedAt: now
             )
         }
-        return NewRequest(request: request, messages: messages, idempotency: nil)
+        return NewRequest(request: request, messages: messages, idempotency: nil,
+                          callbackTokenHash: capability.tokenHash(for: requestId))
     }
 }
 

@@ -11,6 +11,8 @@ public struct APIError: Error, HTTPResponseError, Sendable {
     public var code: String
     public var message: String
     public var field: String?
+    /// A request's current state, on refusals of the state machine.
+    public var state: String?
     public var headers: HTTPFields = [:]
 
     public init(_ status: HTTPResponse.Status, code: String, _ message: String, field: String? = nil) {
@@ -30,7 +32,7 @@ public struct APIError: Error, HTTPResponseError, Sendable {
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        var response = JSONResponse.make(status: status, Body(code: code, message: message, field: field))
+        var response = JSONResponse.make(status: status, Body(code: code, message: message, field: field, state: state))
         response.headers.append(contentsOf: headers)
         return response
     }
@@ -39,6 +41,7 @@ public struct APIError: Error, HTTPResponseError, Sendable {
         var code: String
         var message: String
         var field: String?
+        var state: String?
     }
 }
 

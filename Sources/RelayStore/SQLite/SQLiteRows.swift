@@ -10,11 +10,11 @@ enum SQLiteRows {
         """
     static let requestColumns = """
         id, kind, correlation_id, approval_request_id, tool, state, payload, callback_url, deadline,
-        decision_reason, decided_at, created_at, updated_at
+        decision_reason, decided_at, created_at, updated_at, decision_actor, decision_result, control_plane_state, flag
         """
     static let messageColumns = """
         id, request_id, endpoint_id, endpoint_name, purpose, url, body, state, attempt_count, due_at, deadline,
-        dead_reason, last_error, created_at, updated_at
+        dead_reason, last_error, created_at, updated_at, sink
         """
 
     static func endpoint(_ row: Row) throws -> Endpoint {
@@ -30,13 +30,18 @@ enum SQLiteRows {
     }
 
     static func request(_ row: Row) throws -> RelayRequest {
-        RelayRequest(
+        var request = RelayRequest(
             id: row["id"], kind: try decodeEnum(row["kind"]), correlationId: row["correlation_id"],
             approvalRequestId: row["approval_request_id"], tool: row["tool"], state: try decodeEnum(row["state"]),
             payload: row["payload"], callbackURL: row["callback_url"], deadline: date(row["deadline"]),
             createdAt: date(row["created_at"]), updatedAt: date(row["updated_at"]),
             decisionReason: row["decision_reason"], decidedAt: (row["decided_at"] as Double?).map(date)
         )
+        request.decisionActor = row["decision_actor"]
+        request.decisionResult = (row["decision_result"] as Data?).flatMap(JSONValue.parse)
+        request.controlPlaneState = row["control_plane_state"]
+        request.flag = row["flag"]
+        return request
     }
 
     static func message(_ row: Row) throws -> Message {
@@ -46,7 +51,8 @@ enum SQLiteRows {
             body: row["body"], state: try decodeEnum(row["state"]), attemptCount: row["attempt_count"],
             dueAt: date(row["due_at"]), deadline: date(row["deadline"]),
             deadReason: try (row["dead_reason"] as String?).map(decodeEnum), lastError: row["last_error"],
-            createdAt: date(row["created_at"]), updatedAt: date(row["updated_at"])
+            createdAt: date(row["created_at"]), updatedAt: date(row["updated_at"]),
+            sink: try (row["sink"] as String?).map(decodeEnum)
         )
     }
 

@@ -84,6 +84,18 @@ enum SQLiteSchema {
                 CREATE INDEX attempts_by_message ON attempts(message_id);
                 """)
         }
+        migrator.registerMigration("v2-decisions") { db in
+            try db.execute(sql: """
+                ALTER TABLE requests ADD COLUMN callback_token_hash TEXT;
+                ALTER TABLE requests ADD COLUMN decision_actor TEXT;
+                ALTER TABLE requests ADD COLUMN decision_result BLOB;
+                ALTER TABLE requests ADD COLUMN control_plane_state TEXT;
+                ALTER TABLE requests ADD COLUMN flag TEXT;
+                CREATE UNIQUE INDEX requests_by_callback_token ON requests(callback_token_hash);
+                CREATE INDEX requests_open_by_deadline ON requests(deadline) WHERE state = 'requested';
+                ALTER TABLE messages ADD COLUMN sink TEXT;
+                """)
+        }
         return migrator
     }
 }

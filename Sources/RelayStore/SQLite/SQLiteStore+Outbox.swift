@@ -40,11 +40,39 @@ extension SQLiteStore {
                     ))
                 }
             }
+            if claimed.count < limit {
+                claimed += try Self.claimForwards(db, now: nowSeconds, owner: owner, limit: min(limit - claimed.count, lease.forwardConcurrency),
+                                             leaseUntil: nowSeconds + lease.duration(for: nil))
+            }
             return claimed
         }
     }
 
-    public func complete(_ completion: AttemptCompletion) async throws -> Bool {
+    /// Forwards to the control plane or a request's callback URL: one queue, bounded by its own concurrency.
+    private static func claimForwards(_ db: Database, now: Double, owner: String, limit: Int, leaseUntil: Double) throws -> [ClaimedMessage] {
+        let inFlight = try Int.fetchOne(db, sql: """
+            SELECT COUNT(*) FROM messages WHERE endpoint_id IS NULL AND state = 'inflight' AND due_at > ?
+            """, arguments: [now]) ?? 0
+        let take = limit - inFlight
+        guard take > 0 else { return [] }
+        return try Row.fetchAll(db, sql: """
+            UPDATE messages
+            SET state = 'inflight', lease_owner = ?, lease_token = lease_token + 1, due_at = ?, updated_at = ?
+            WHERE id IN (
+                SELECT id FROM messages
+                WHERE endpoint_id IS NULL AND state IN ('pending', 'inflight') AND due_at <= ? AND deadline > ?
+                ORDER BY due_at LIMIT ?
+            )
+            RETURNING \(SQLiteRows.messageColumns), lease_token, round_start
+            """, arguments: [owner, leaseUntil, now, now, now, take]).map { row in
+            let message = try SQLiteRows.message(row)
+            let roundStart: Int = row["round_start"]
+            return ClaimedMessage(message: message, leaseToken: row["lease_token"],
+                                  roundAttempt: message.attemptCount - roundStart + 1, endpoint: nil)
+        }
+    }
+
+    public func complete(_ completion: AttemptCompletion, planner: ForwardPlanner) async throws -> Bool {
         try await committer.write { db in
             let attempt = completion.attempt
             let now = attempt.startedAt.addingTimeInterval(Double(attempt.durationMs) / 1000).timeIntervalSince1970
@@ -77,6 +105,17 @@ extension SQLiteStore {
                     attempt.messageId, attempt.number, attempt.startedAt.timeIntervalSince1970, attempt.durationMs,
                     attempt.statusCode, attempt.error, attempt.responseExcerpt, attempt.outcome.rawValue,
                 ])
+            if completion.decision != nil || completion.controlPlaneAnswer != nil,
+               let requestId = try String.fetchOne(db, sql: "SELECT request_id FROM messages WHERE id = ?", arguments: [completion.messageId]) {
+                if let answer = completion.controlPlaneAnswer {
+                    try db.execute(sql: """
+                        UPDATE requests SET control_plane_state = ?, flag = COALESCE(?, flag), updated_at = ? WHERE id = ?
+                        """, arguments: [answer.state, answer.flag, now, requestId])
+                }
+                if let decision = completion.decision, let request = try Self.request(db, .id(requestId)) {
+                    _ = try Self.apply(decision, to: request, planner: planner, now: SQLiteRows.date(now), db)
+                }
+            }
             if let reason = completion.disableEndpointReason {
                 try db.execute(sql: """
                     UPDATE endpoints SET enabled = 0, disabled_reason = ?, updated_at = ?
@@ -113,8 +152,8 @@ extension SQLiteStore {
     public func nextDueAt() async throws -> Date? {
         try await pool.read { db in
             try Double.fetchOne(db, sql: """
-                SELECT MIN(m.due_at) FROM messages m JOIN endpoints e ON e.id = m.endpoint_id
-                WHERE m.state IN ('pending', 'inflight') AND e.enabled = 1
+                SELECT MIN(m.due_at) FROM messages m LEFT JOIN endpoints e ON e.id = m.endpoint_id
+                WHERE m.state IN ('pending', 'inflight') AND (m.endpoint_id IS NULL OR e.enabled = 1)
                 """).map(SQLiteRows.date)
         }
     }

@@ -18,6 +18,9 @@ extension SQLiteStore {
                 return .correlationIdTaken(existing: try SQLiteRows.request(existing))
             }
             try Self.insert(submit.request, db)
+            if let hash = submit.callbackTokenHash {
+                try db.execute(sql: "UPDATE requests SET callback_token_hash = ? WHERE id = ?", arguments: [hash, submit.request.id])
+            }
             for message in submit.messages { try Self.insert(message, db) }
             if let idempotency = submit.idempotency {
                 try db.execute(sql: """
@@ -55,20 +58,22 @@ extension SQLiteStore {
     }
 
     static func insert(_ request: RelayRequest, _ db: Database) throws {
-        try db.execute(sql: "INSERT INTO requests (\(SQLiteRows.requestColumns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", arguments: [
+        try db.execute(sql: "INSERT INTO requests (\(SQLiteRows.requestColumns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", arguments: [
             request.id, request.kind.rawValue, request.correlationId, request.approvalRequestId, request.tool,
             request.state.rawValue, request.payload, request.callbackURL, request.deadline.timeIntervalSince1970,
             request.decisionReason, request.decidedAt?.timeIntervalSince1970, request.createdAt.timeIntervalSince1970,
-            request.updatedAt.timeIntervalSince1970,
+            request.updatedAt.timeIntervalSince1970, request.decisionActor, request.decisionResult?.encoded(),
+            request.controlPlaneState, request.flag,
         ])
     }
 
     static func insert(_ message: Message, _ db: Database) throws {
-        try db.execute(sql: "INSERT INTO messages (\(SQLiteRows.messageColumns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", arguments: [
+        try db.execute(sql: "INSERT INTO messages (\(SQLiteRows.messageColumns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", arguments: [
             message.id, message.requestId, message.endpointId, message.endpointName, message.purpose.rawValue,
             message.url, message.body, message.state.rawValue, message.attemptCount,
             message.dueAt.timeIntervalSince1970, message.deadline.timeIntervalSince1970, message.deadReason?.rawValue,
             message.lastError, message.createdAt.timeIntervalSince1970, message.updatedAt.timeIntervalSince1970,
+            message.sink?.rawValue,
         ])
     }
 }

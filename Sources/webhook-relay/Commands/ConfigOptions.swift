@@ -28,7 +28,8 @@ func withAdmin<T>(_ options: ConfigOptions, _ body: (EndpointAdmin, any RelaySto
     let logger = Logger(label: "relay.cli")
     let store = try configuration.openStore(logger: logger)
     try await store.migrate()
-    let dependencies = RelayDependencies(store: store, settings: configuration.settings, clock: SystemClock(), wake: WakeSignal())
+    let dependencies = RelayDependencies(store: store, settings: configuration.settings, clock: SystemClock(), wake: WakeSignal(),
+                                         routing: try configuration.routing())
     do {
         let result = try await body(EndpointAdmin(dependencies: dependencies), store)
         try await store.close()

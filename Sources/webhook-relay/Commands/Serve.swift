@@ -44,11 +44,12 @@ struct RelayServer {
             connectTimeout: configuration.retry.connectTimeout,
             connectionsPerHost: configuration.settings.defaultEndpointConcurrency
         )
+        let routing = try configuration.routing()
         let dispatcher = Dispatcher(
             store: store, deliverer: HTTPDeliverer(client: client), clock: clock, options: configuration.dispatcher,
-            wake: wake, logger: Logger(label: "relay.dispatcher")
+            routing: routing, wake: wake, logger: Logger(label: "relay.dispatcher")
         )
-        let dependencies = RelayDependencies(store: store, settings: configuration.settings, clock: clock, wake: wake)
+        let dependencies = RelayDependencies(store: store, settings: configuration.settings, clock: clock, wake: wake, routing: routing)
         let logger = self.logger
         let app = Application(
             router: RelayRouter.build(dependencies),

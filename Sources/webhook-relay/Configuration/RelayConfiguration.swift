@@ -12,6 +12,10 @@ struct RelayConfiguration {
     var database: DatabaseLocation
     var publicURL: String
     var settings: RelaySettings
+    var controlPlane: ControlPlaneSink?
+    /// Base64 of the key callback capability tokens are derived from; nil means the key file beside the SQLite file.
+    var callbackKey: [UInt8]?
+    var forwardDeadline: TimeInterval
     var retry: RetryPolicy
     var dispatcher: DispatcherOptions
     var sqliteSynchronous: SQLiteStore.Synchronous
@@ -73,9 +77,16 @@ struct RelayConfiguration {
             attemptTimeout: Double(try values.int("retry.delivery_timeout_ms", in: 100...600_000)) / 1000,
             connectTimeout: Double(try values.int("retry.connect_timeout_ms", in: 100...600_000)) / 1000
         )
+        var callbackKey: [UInt8]?
+        if let text = values.string("callback_key") {
+            guard let data = Data(base64Encoded: text), data.count >= 32 else {
+                throw ConfigurationError("callback_key (from \(values.origin("callback_key"))) must be the base64 of at least 32 random bytes, e.g. `openssl rand -base64 32`")
+            }
+            callbackKey = Array(data)
+        }
         let settings = RelaySettings(
             adminToken: values.string("admin_token"), submitToken: values.string("submit_token"),
-            callbackToken: values.string("callback_token"), controlPlane: controlPlane,
+            callbackToken: values.string("callback_token"),
             defaultRequestTimeout: TimeInterval(try values.int("request_timeout_sec", in: 1...(30 * 86400))),
             maxBodyBytes: try values.int("max_body_bytes", in: 1024...(64 * 1024 * 1024)),
             defaultEndpointConcurrency: try values.int("delivery.endpoint_concurrency", in: 1...1024),
@@ -84,6 +95,7 @@ struct RelayConfiguration {
         let dispatcher = DispatcherOptions(
             globalConcurrency: try values.int("delivery.global_concurrency", in: 1...10_000),
             claimBatch: try values.int("delivery.claim_batch", in: 1...1000),
+            forwardConcurrency: try values.int("delivery.forward_concurrency", in: 1...1024),
             pollInterval: .milliseconds(try values.int("delivery.poll_interval_ms", in: 10...60_000)),
             shutdownGrace: .milliseconds(try values.int("delivery.shutdown_grace_ms", in: 0...600_000)),
             retry: retry
@@ -98,13 +110,46 @@ struct RelayConfiguration {
         guard let level = Logger.Level(rawValue: values.string("log_level") ?? "info") else {
             throw ConfigurationError("log_level must be one of trace, debug, info, notice, warning, error, critical")
         }
+        let publicURL = values.string("public_url") ?? "http://\(listen)"
+        guard let parsed = URL(string: publicURL), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""), parsed.host != nil,
+              !publicURL.contains("\"") else {
+            throw ConfigurationError("public_url (from \(values.origin("public_url"))) must be an absolute http or https URL adapters can reach")
+        }
         return RelayConfiguration(
-            host: host, port: port, database: database,
-            publicURL: values.string("public_url") ?? "http://\(listen)",
-            settings: settings, retry: retry, dispatcher: dispatcher, sqliteSynchronous: synchronous,
+            host: host, port: port, database: database, publicURL: publicURL,
+            settings: settings, controlPlane: controlPlane, callbackKey: callbackKey,
+            forwardDeadline: TimeInterval(try values.int("forward_deadline_sec", in: 60...(30 * 86400))), retry: retry, dispatcher: dispatcher, sqliteSynchronous: synchronous,
             egressMode: egressMode,
             egressAllow: (values.string("egress.allow") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
             logLevel: level
+        )
+    }
+
+    /// The key callback capability tokens are derived from: `callback_key`, or for SQLite a key file
+    /// beside the database (created once, mode 0600), so capability URLs survive restarts.
+    func loadCallbackKey() throws -> [UInt8] {
+        if let callbackKey { return callbackKey }
+        guard case .sqlite(let path) = database else {
+            throw ConfigurationError("callback_key (RELAY_CALLBACK_KEY) is required with PostgreSQL: every instance must derive the same callback URLs")
+        }
+        let file = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("callback.key")
+        if let text = try? String(contentsOf: file, encoding: .utf8), let data = Data(base64Encoded: text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+            return Array(data)
+        }
+        let key = SecureBytes.generate(32)
+        try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+        guard FileManager.default.createFile(atPath: file.path, contents: Data(Data(key).base64EncodedString().utf8),
+                                             attributes: [.posixPermissions: 0o600]) else {
+            throw ConfigurationError("cannot write the callback key file \(file.path); set RELAY_CALLBACK_KEY instead")
+        }
+        return key
+    }
+
+    /// Forward planning and callback capabilities, shared by the HTTP surface and the dispatcher.
+    func routing() throws -> DeliveryRouting {
+        DeliveryRouting(
+            planner: ForwardPlanner(controlPlane: controlPlane, forwardWindow: forwardDeadline),
+            capability: CallbackCapability(key: try loadCallbackKey(), publicURL: publicURL)
         )
     }
 

@@ -45,15 +45,6 @@ func eventually(_ what: String, timeout: Duration = .seconds(15),
     throw CancellationError()
 }
 
-extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
-    ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral {
-    public init(stringLiteral value: String) { self = .string(value) }
-    public init(integerLiteral value: Int64) { self = .integer(value) }
-    public init(booleanLiteral value: Bool) { self = .bool(value) }
-    public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
-    public init(dictionaryLiteral elements: (String, JSONValue)...) { self = .object(Dictionary(uniqueKeysWithValues: elements)) }
-}
-
 /// A valid native approval submit.
 func approvalBody(_ correlationId: String, callback: String = "http://127.0.0.1:1/decisions", extra: [String: JSONValue] = [:]) -> Data {
     var object: [String: JSONValue] = [

@@ -1,5 +1,8 @@
 import AsyncHTTPClient
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import HTTPTypes
 import Hummingbird
 import Logging
@@ -15,6 +18,7 @@ final class TestRelay: Sendable {
     static let adminToken = "test-admin-token"
     static let submitToken = "test-submit-token"
     static let callbackToken = "test-callback-token"
+    static let callbackKey = Array(repeating: UInt8(7), count: 32)
 
     let port: Int
     let store: SQLiteStore
@@ -47,7 +51,8 @@ final class TestRelay: Sendable {
         databasePath: String = temporaryDatabase(), clock: any RelayClock = SystemClock(),
         random: any RandomSource = FixedRandom(0), settings: RelaySettings? = nil,
         retry: RetryPolicy = RetryPolicy(base: 0.05, cap: 1, maxAttempts: 5, attemptTimeout: 2, connectTimeout: 1),
-        shutdownGrace: Duration = .seconds(5)
+        shutdownGrace: Duration = .seconds(5), controlPlane: ControlPlaneSink? = nil,
+        callbackKey: [UInt8] = TestRelay.callbackKey
     ) async throws -> TestRelay {
         var logger = Logger(label: "test-relay")
         logger.logLevel = .error
@@ -55,24 +60,30 @@ final class TestRelay: Sendable {
         try await store.migrate()
         let wake = WakeSignal()
         let client = HTTPDeliverer.makeClient(connectTimeout: retry.connectTimeout, connectionsPerHost: 8)
+        // The capability URLs name the relay's own port, so the port is chosen before the server starts.
+        let port = try freePort()
+        let routing = DeliveryRouting(
+            planner: ForwardPlanner(controlPlane: controlPlane, forwardWindow: 3600),
+            capability: CallbackCapability(key: callbackKey, publicURL: "http://127.0.0.1:\(port)")
+        )
         let dispatcher = Dispatcher(
             store: store, deliverer: HTTPDeliverer(client: client), clock: clock, random: random,
             options: DispatcherOptions(pollInterval: .milliseconds(50), shutdownGrace: shutdownGrace, retry: retry),
-            wake: wake, logger: logger
+            routing: routing, wake: wake, logger: logger
         )
         let relaySettings = settings ?? RelaySettings(
             adminToken: adminToken, submitToken: submitToken, callbackToken: callbackToken
         )
-        let dependencies = RelayDependencies(store: store, settings: relaySettings, clock: clock, wake: wake)
+        let dependencies = RelayDependencies(store: store, settings: relaySettings, clock: clock, wake: wake, routing: routing)
         let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
         let app = Application(
-            router: RelayRouter.build(dependencies), configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            router: RelayRouter.build(dependencies), configuration: .init(address: .hostname("127.0.0.1", port: port)),
             onServerRunning: { channel in portContinuation.yield(channel.localAddress?.port ?? 0) }, logger: logger
         )
         let group = ServiceGroup(configuration: .init(services: [dispatcher, app], logger: logger))
         let task = Task { try await group.run() }
         var iterator = portStream.makeAsyncIterator()
-        let port = await iterator.next() ?? 0
+        _ = await iterator.next()
         return TestRelay(port: port, store: store, databasePath: databasePath, clock: clock, wake: wake,
                          group: group, task: task, client: client)
     }
@@ -87,4 +98,23 @@ final class TestRelay: Sendable {
 
     /// Makes the dispatcher look for due work now (after the test moved the clock).
     func poke() { wake.signal() }
+}
+
+/// A TCP port free on 127.0.0.1 right now (the kernel's pick for port 0).
+func freePort() throws -> Int {
+    let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(socketFD) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socketFD, $0, length) }
+    }
+    guard bound == 0 else { throw POSIXError(.EADDRINUSE) }
+    _ = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socketFD, $0, &length) }
+    }
+    return Int(UInt16(bigEndian: address.sin_port))
 }

@@ -1,0 +1,96 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import RelayCore
+import RelayDelivery
+import RelayStore
+
+/// `POST /approve` and `POST /execute`: the relay as a drop-in approver / executor for yaml-mcp-server
+/// (SPEC §3.2). It answers as an async adapter does, in the adapters' own body shapes.
+struct DropInRoutes {
+    let dependencies: RelayDependencies
+
+    func register(on group: RouterGroup<BasicRequestContext>) {
+        group.post("/approve") { request, context in
+            await respond(kind: .approval) { try await accept(request, kind: .approval, logger: context.logger) }
+        }
+        group.post("/execute") { request, context in
+            await respond(kind: .execution) { try await accept(request, kind: .execution, logger: context.logger) }
+        }
+    }
+
+    /// Every failure in the adapter's shape: `{"decision":"error","reason"}` / `{"status":"error","result"}`.
+    func respond(kind: RequestKind, _ body: () async throws -> Response) async -> Response {
+        do {
+            return try await body()
+        } catch let error as APIError {
+            return AdapterAnswer.error(kind: kind, status: error.status, error.message)
+        } catch is NIOTooManyBytesError {
+            return AdapterAnswer.error(kind: kind, status: .contentTooLarge, "body too large")
+        } catch {
+            return AdapterAnswer.error(kind: kind, status: .internalServerError, kind == .approval ? "approval failed" : "execution failed")
+        }
+    }
+
+    func accept(_ request: Request, kind: RequestKind, logger: Logger) async throws -> Response {
+        let body = try await request.collectBody(limit: dependencies.settings.maxBodyBytes)
+        let submission: Submission
+        switch SubmissionValidator.validate(body, door: .dropIn(kind)) {
+        case .success(let valid): submission = valid
+        case .failure(let error): throw APIError.badRequest(error.message, field: error.field)
+        }
+        guard dependencies.routing.planner.hasSink(callbackURL: submission.callbackURL, approvalRequestId: nil) else {
+            throw APIError.badRequest("callback.url is required for async \(kind == .approval ? "approval" : "execution")", field: "callback.url")
+        }
+        let submit = SubmitRoutes(dependencies: dependencies)
+        let endpoints = try await submit.selectEndpoints(for: submission)
+        let newRequest = SubmitRoutes.makeRequest(
+            submission, endpoints: endpoints, now: dependencies.clock.now(),
+            defaultTimeout: dependencies.settings.defaultRequestTimeout, capability: dependencies.routing.capability
+        )
+        switch try await dependencies.store.submit(newRequest) {
+        case .created(let created):
+            dependencies.wake.signal()
+            logger.info("request accepted", metadata: [
+                "request_id": "\(created.id)", "correlation_id": "\(created.correlationId)", "kind": "\(kind.rawValue)", "door": "drop-in",
+            ])
+            return AdapterAnswer.pending(kind: kind, correlationId: created.correlationId)
+        case .correlationIdTaken(let existing) where existing.kind != kind:
+            throw APIError(.conflict, code: "correlation_id_taken", "correlation_id \(existing.correlationId) belongs to an \(existing.kind.rawValue) request")
+        case .correlationIdTaken(let existing) where existing.state == .requested:
+            // A repeat while the request is open: the same answer, nothing new delivered.
+            return AdapterAnswer.pending(kind: kind, correlationId: existing.correlationId)
+        case .correlationIdTaken(let existing):
+            // Already decided: answer as a synchronous adapter would, with the decision (SPEC §6.1 mapping).
+            let decision = NormalizedDecision(decision: Decision(existing.state) ?? .failed, reason: existing.decisionReason,
+                                              result: existing.decisionResult, actor: existing.decisionActor)
+            return JSONResponse.make(status: .ok, ForwardBodies.contractA(existing, decision))
+        case .replayed, .keyReused:
+            throw APIError(.internalServerError, code: "internal_error", "unexpected idempotency outcome")
+        }
+    }
+}
+
+/// The reference adapters' answer bodies.
+enum AdapterAnswer {
+    static func pending(kind: RequestKind, correlationId: String) -> Response {
+        let body: JSONValue = kind == .approval
+            ? ["decision": "pending", "reason": "queued", "correlation_id": .string(correlationId)]
+            : ["status": "pending", "result": "queued", "correlation_id": .string(correlationId)]
+        return JSONResponse.make(status: .accepted, body)
+    }
+
+    static func error(kind: RequestKind, status: HTTPResponse.Status, _ message: String) -> Response {
+        let body: JSONValue = kind == .approval ? ["decision": "error", "reason": .string(message)] : ["status": "error", "result": .string(message)]
+        return JSONResponse.make(status: status, body)
+    }
+}
+
+extension Decision {
+    /// The decision that leads to `state`; nil for `requested`.
+    init?(_ state: RequestState) {
+        self.init(rawValue: state.rawValue)
+    }
+}

@@ -1,0 +1,35 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import RelayCore
+import RelayDelivery
+
+/// The shared callback token (SPEC §5): `X-Codex-MCP-Token`, else `Authorization: Bearer`, compared in
+/// constant time. Without a configured token the shared-token paths refuse every call.
+struct RequireCallbackToken<Context: RequestContext>: RouterMiddleware {
+    let token: String?
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let token, !token.isEmpty else {
+            throw unauthorized("the shared-token callback paths are disabled: no callback token is configured (set RELAY_CALLBACK_TOKEN)")
+        }
+        let header = request.headers[.codexMCPToken].map { $0.trimmingCharacters(in: .whitespaces) }
+        let presented = header.flatMap { $0.isEmpty ? nil : $0 } ?? BearerToken.from(request.headers[.authorization])
+        guard let presented, ConstantTime.equals(presented, token) else {
+            throw unauthorized("missing or wrong callback token (X-Codex-MCP-Token, or Authorization: Bearer <token>)")
+        }
+        return try await next(request, context)
+    }
+
+    private func unauthorized(_ message: String) -> APIError {
+        var error = APIError(.unauthorized, code: "unauthorized", message)
+        error.headers[.wwwAuthenticate] = "Bearer realm=\"callback\""
+        return error
+    }
+}
+
+extension HTTPField.Name {
+    static let codexMCPToken = Self("X-Codex-MCP-Token")!
+}
