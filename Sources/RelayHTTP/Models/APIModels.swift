@@ -71,7 +71,13 @@ struct TimelineView: Encodable {
     var deadline: Date
     var callbackUrl: String?
     var decisionReason: String?
+    var decisionActor: String?
+    var decisionResult: JSONValue?
     var decidedAt: Date?
+    /// The `approval_state` a codex-k8s control plane last answered to a forward.
+    var controlPlaneState: String?
+    /// Set when the control plane contradicted a forwarded decision.
+    var flag: String?
     var createdAt: Date
     var updatedAt: Date
     var payload: JSONValue?
@@ -88,7 +94,11 @@ struct TimelineView: Encodable {
         deadline = request.deadline
         callbackUrl = request.callbackURL
         decisionReason = request.decisionReason
+        decisionActor = request.decisionActor
+        decisionResult = request.decisionResult
         decidedAt = request.decidedAt
+        controlPlaneState = request.controlPlaneState
+        flag = request.flag
         createdAt = request.createdAt
         updatedAt = request.updatedAt
         payload = JSONValue.parse(request.payload)
@@ -103,6 +113,8 @@ struct MessageView: Encodable {
     var purpose: String
     var endpoint: String
     var endpointId: String?
+    /// For a forward: `callback`, `codex-k8s` or `native`.
+    var sink: String?
     var url: String
     var state: String
     var attemptCount: Int
@@ -121,6 +133,7 @@ struct MessageView: Encodable {
         purpose = message.purpose.rawValue
         endpoint = message.endpointName
         endpointId = message.endpointId
+        sink = message.sink?.rawValue
         url = message.url
         state = message.state.rawValue
         attemptCount = message.attemptCount

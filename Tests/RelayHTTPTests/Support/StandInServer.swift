@@ -39,6 +39,8 @@ final class StandInServer: Sendable {
     private let received = Mutex<[ReceivedRequest]>([])
     private let script = Mutex<[CannedAnswer]>([])
     private let fallback = Mutex<CannedAnswer>(.accepted)
+    /// When set, decides every answer from the request (a peer with behaviour, not a script).
+    private let responder = Mutex<(@Sendable (ReceivedRequest) -> CannedAnswer)?>(nil)
     private let task: Task<Void, any Error>
     private let group: ServiceGroup
 
@@ -61,6 +63,7 @@ final class StandInServer: Sendable {
 
     private func next(for request: ReceivedRequest) -> CannedAnswer {
         received.withLock { $0.append(request) }
+        if let responder = responder.withLock({ $0 }) { return responder(request) }
         return script.withLock { $0.isEmpty ? nil : $0.removeFirst() } ?? fallback.withLock { $0 }
     }
 
@@ -94,6 +97,11 @@ final class StandInServer: Sendable {
         server.fallback.withLock { $0 = fallback }
         box.server = server
         return server
+    }
+
+    /// Answers every request through `respond` from now on.
+    func respond(_ respond: @escaping @Sendable (ReceivedRequest) -> CannedAnswer) {
+        responder.withLock { $0 = respond }
     }
 
     func stop() async {

@@ -1,0 +1,181 @@
+import Foundation
+import HTTPTypes
+import NIOHTTP1
+import RelayCore
+import Testing
+
+/// The approval flow end to end (SPEC §5–§7): adapter stand-ins call the relay back the way the Telegram
+/// adapters do, and a yaml-mcp-server-like receiver gets the normalized decision.
+@Suite struct ApprovalFlowTests {
+    @Test func approvalFromSubmitToForwardedDecision() async throws {
+        try await withFlow { flow in
+            try await flow.registerAdapters()
+            _ = try await flow.submitApproval("c-life")
+            let callback = try await flow.callbackURL(of: "c-life")
+            #expect(callback.hasPrefix(flow.relay.baseURL + "/callbacks/"))
+            let approved = try await flow.callBack(callback, ["correlation_id": "c-life", "decision": "approve", "reason": "ok", "tool": "github_create_env_secret_k8s"])
+            #expect(approved.status == 200, "\(approved.text)")
+            #expect(approved.json?["state"] == "approved" && approved.json?["duplicate"] == false)
+            #expect(approved.json?["correlation_id"] == "c-life" && approved.json?["id"]?.stringValue?.hasPrefix("req_") == true)
+            try await eventually("the forward") { flow.forwards(of: "c-life").count == 1 }
+            #expect(flow.forwards(of: "c-life")[0] == ["correlation_id": "c-life", "decision": "approve", "reason": "ok", "tool": "github_create_env_secret_k8s"])
+            #expect(flow.receiver.requests[0].path == "/approvals/webhook")
+            // The same decision again: success, marked duplicate, never forwarded twice.
+            let again = try await flow.callBack(callback, ["correlation_id": "c-life", "decision": "approve"])
+            #expect(again.status == 200 && again.json?["duplicate"] == true)
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(flow.forwards(of: "c-life").count == 1)
+            let view = try await timeline(flow.relay, "c-life")
+            #expect(view["state"] == "approved" && view["decision_reason"] == "ok")
+            #expect(view["messages"]?.arrayValue?.map { $0["purpose"] } == ["delivery", "forward"])
+        }
+    }
+
+    @Test func capabilityTokensAreStoredOnlyAsHashes() async throws {
+        let path = TestRelay.temporaryDatabase()
+        try await withFlow(databasePath: path) { flow in
+            try await flow.registerAdapters()
+            _ = try await flow.submitApproval("c-hash")
+            let callback = try await flow.callbackURL(of: "c-hash")
+            let token = String(callback.split(separator: "/").last!)
+            #expect(token.count >= 43)
+            let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+            for file in try FileManager.default.contentsOfDirectory(atPath: folder.path) {
+                let bytes = try Data(contentsOf: folder.appendingPathComponent(file))
+                #expect(bytes.range(of: Data(token.utf8)) == nil, "the token appears in \(file)")
+            }
+            #expect(try await flow.callBack(flow.relay.baseURL + "/callbacks/" + String(token.dropLast()) + "x",
+                                            ["decision": "approve"]).status == 404)
+        }
+    }
+
+    @Test func executorOptionChosenIsAppliedWithItsResult() async throws {
+        try await withFlow { flow in
+            try await flow.registerAdapters()
+            _ = try await flow.submitExecution("c-option")
+            let callback = try await flow.callbackURL(of: "c-option")
+            #expect(flow.delivery(of: "c-option")?.path == "/execute")
+            let result: JSONValue = ["question": "Which rollout strategy should we apply?", "selected_option": "Canary",
+                                     "selected_index": 0, "custom": false, "input_mode": "button"]
+            let answer = try await flow.callBack(callback, ["correlation_id": "c-option", "status": "success", "result": result, "tool": "telegram_request_feedback"])
+            #expect(answer.status == 200 && answer.json?["state"] == "applied")
+            try await eventually("the forward") { flow.forwards(of: "c-option").count == 1 }
+            #expect(flow.forwards(of: "c-option")[0] == ["correlation_id": "c-option", "status": "success", "result": result, "tool": "telegram_request_feedback"])
+            #expect(flow.receiver.requests[0].path == "/executors/webhook")
+        }
+    }
+
+    @Test func executorCustomTextAnswer() async throws {
+        try await withFlow { flow in
+            try await flow.registerAdapters()
+            _ = try await flow.submitExecution("c-custom")
+            let callback = try await flow.callbackURL(of: "c-custom")
+            let result: JSONValue = ["question": "Which rollout strategy should we apply?", "selected_option": "Roll out on Monday",
+                                     "selected_index": nil, "custom": true, "input_mode": "text"]
+            _ = try await flow.callBack(callback, ["correlation_id": "c-custom", "status": "success", "result": result])
+            try await eventually("the forward") { flow.forwards(of: "c-custom").count == 1 }
+            #expect(flow.forwards(of: "c-custom")[0]["result"] == result)
+            #expect(try await timeline(flow.relay, "c-custom")["decision_result"] == result)
+        }
+    }
+
+    @Test func approverTimeoutBecomesExpiredAndIsForwardedAsTheTimeoutError() async throws {
+        try await withFlow { flow in
+            try await flow.registerAdapters()
+            _ = try await flow.submitApproval("c-timeout")
+            let callback = try await flow.callbackURL(of: "c-timeout")
+            let answer = try await flow.callBack(callback, ["correlation_id": "c-timeout", "decision": "error", "reason": "approval timeout"])
+            #expect(answer.json?["state"] == "expired")
+            try await eventually("the forward") { flow.forwards(of: "c-timeout").count == 1 }
+            #expect(flow.forwards(of: "c-timeout")[0]["decision"] == "error" && flow.forwards(of: "c-timeout")[0]["reason"] == "approval timeout")
+            let late = try await flow.callBack(callback, ["correlation_id": "c-timeout", "decision": "approve"])
+            #expect(late.status == 409 && late.json?["state"] == "expired" && late.json?["code"] == "transition_refused")
+        }
+    }
+
+    @Test func receiverThatNoLongerWaitsAnswers404AndTheForwardDies() async throws {
+        try await withFlow(receiver: .status(404)) { flow in
+            try await flow.registerAdapters()
+            _ = try await flow.submitApproval("c-gone")
+            let callback = try await flow.callbackURL(of: "c-gone")
+            _ = try await flow.callBack(callback, ["correlation_id": "c-gone", "decision": "deny", "reason": "no"])
+            try await eventually("the dead forward") {
+                try await timeline(flow.relay, "c-gone")["messages"]?.arrayValue?.last?["state"] == "dead"
+            }
+            let forward = try #require(try await timeline(flow.relay, "c-gone")["messages"]?.arrayValue?.last)
+            #expect(forward["dead_reason"] == "permanent" && forward["attempt_count"] == 1 && forward["purpose"] == "forward")
+            #expect(flow.forwards(of: "c-gone") == [["correlation_id": "c-gone", "decision": "deny", "reason": "no", "tool": "github_create_env_secret_k8s"]])
+        }
+    }
+
+    @Test func aSynchronousAdapterDecisionTakesTheSamePath() async throws {
+        try await withFlow { flow in
+            flow.adapter.answer([], then: CannedAnswer(status: .ok, body: #"{"decision":"approve","reason":"auto-approved"}"#))
+            try await flow.registerAdapters()
+            _ = try await flow.submitApproval("c-sync")
+            try await eventually("the forward") { flow.forwards(of: "c-sync").count == 1 }
+            #expect(flow.forwards(of: "c-sync")[0]["decision"] == "approve" && flow.forwards(of: "c-sync")[0]["reason"] == "auto-approved")
+            #expect(try await flow.state("c-sync") == "approved")
+        }
+    }
+
+    /// 50 conflicting callbacks at once: exactly one wins, exactly one forward.
+    @Test func racingCallbacksHaveOneWinnerAndOneForward() async throws {
+        try await withFlow { flow in
+            try await flow.registerAdapters()
+            _ = try await flow.submitApproval("c-race")
+            let callback = try await flow.callbackURL(of: "c-race")
+            let answers = try await withThrowingTaskGroup(of: Answer.self) { group in
+                for index in 0..<50 {
+                    let decision: JSONValue = index % 2 == 0 ? "approve" : "deny"
+                    group.addTask { try await flow.callBack(callback, ["correlation_id": "c-race", "decision": decision]) }
+                }
+                return try await group.reduce(into: [Answer]()) { $0.append($1) }
+            }
+            let winners = answers.filter { $0.status == 200 && $0.json?["duplicate"] == false }
+            #expect(winners.count == 1)
+            let final = try #require(winners.first?.json?["state"]?.stringValue)
+            for answer in answers where answer.status == 200 { #expect(answer.json?["state"]?.stringValue == final) }
+            #expect(answers.allSatisfy { $0.status == 200 || ($0.status == 409 && $0.json?["state"]?.stringValue == final) })
+            try await eventually("the forward") { flow.forwards(of: "c-race").count == 1 }
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(flow.forwards(of: "c-race").count == 1)
+        }
+    }
+
+    @Test func expiryIsHonouredAcrossARestart() async throws {
+        let clock = ManualClock()
+        let path = TestRelay.temporaryDatabase()
+        let adapter = try await StandInServer.start()
+        let receiver = try await StandInServer.start(CannedAnswer(status: .ok))
+        let first = try await TestRelay.start(databasePath: path, clock: clock)
+        _ = try await registerEndpoint(first, name: "approver", url: adapter.url + "/approve")
+        let flow = Flow(relay: first, adapter: adapter, receiver: receiver)
+        _ = try await flow.submitApproval("c-expire", extra: ["timeout_sec": 60])
+        let callback = try await flow.callbackURL(of: "c-expire")
+        await first.stop()
+        clock.advance(by: 61)
+        let second = try await TestRelay.start(databasePath: path, clock: clock)
+        try await eventually("expired") { try await timeline(second, "c-expire")["state"] == "expired" }
+        try await eventually("the expiry forward") { flow.forwards(of: "c-expire").count == 1 }
+        #expect(flow.forwards(of: "c-expire")[0]["decision"] == "error" && flow.forwards(of: "c-expire")[0]["reason"] == "approval timeout")
+        let late = try await call(.POST, callback.replacingOccurrences(of: first.baseURL, with: second.baseURL), body: json(["decision": "approve"]))
+        #expect(late.status == 409 && late.json?["state"] == "expired")
+        await second.stop(); await adapter.stop(); await receiver.stop()
+    }
+
+    @Test func expiryDeadLettersUndeliveredDeliveries() async throws {
+        let clock = ManualClock()
+        try await withFlow(clock: clock) { flow in
+            flow.adapter.answer([], then: .status(503))
+            _ = try await registerEndpoint(flow.relay, name: "approver", url: flow.adapter.url + "/approve", extra: ["max_attempts": 100])
+            _ = try await flow.submitApproval("c-undelivered", extra: ["timeout_sec": 30])
+            try await eventually("a failed attempt") { !flow.adapter.requests.isEmpty }
+            clock.advance(by: 31)
+            flow.relay.poke()
+            try await eventually("expired") { try await flow.state("c-undelivered") == "expired" }
+            let delivery = try #require(try await timeline(flow.relay, "c-undelivered")["messages"]?.arrayValue?.first)
+            #expect(delivery["state"] == "dead" && delivery["dead_reason"] == "deadline")
+        }
+    }
+}
