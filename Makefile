@@ -8,7 +8,7 @@ DEV_ADMIN_TOKEN ?= dev-admin-token
 DEV_SUBMIT_TOKEN ?= dev-submit-token
 DEV_CALLBACK_TOKEN ?= dev-callback-token
 
-.PHONY: build run test probe packages clean
+.PHONY: build run test demo probe packages clean
 
 packages:
 	@scripts/ensure-packages.sh
@@ -27,8 +27,13 @@ run: build
 
 # One build of the code and the tests, then the tests without rebuilding.
 test: packages
+	python3 scripts/check-openapi.py openapi.yaml
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+# The relay, a sample adapter and a sample control plane on loopback: two requests' lives, printed.
+demo: build
+	@scripts/demo.sh
 
 # A quick throughput probe of a release build: durable submits/s, then deliveries/s to a loopback 204.
 probe: packages

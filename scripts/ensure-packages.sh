@@ -16,8 +16,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get update -qq
   $sudo apt-get install -y -qq "${missing[@]}"
 fi
-if ! python3 -c "import standardwebhooks" 2>/dev/null; then
-  echo "installing the standardwebhooks Python package"
-  python3 -m pip install --quiet standardwebhooks 2>/dev/null \
-    || python3 -m pip install --quiet --break-system-packages standardwebhooks
-fi
+# The official Standard Webhooks library (the tests verify signatures with it) and an OpenAPI validator.
+for module in standardwebhooks:standardwebhooks openapi_spec_validator:openapi-spec-validator yaml:PyYAML; do
+  if ! python3 -c "import ${module%%:*}" 2>/dev/null; then
+    echo "installing the ${module#*:} Python package"
+    python3 -m pip install --quiet "${module#*:}" 2>/dev/null \
+      || python3 -m pip install --quiet --break-system-packages "${module#*:}"
+  fi
+done

@@ -1,13 +1,17 @@
 import ArgumentParser
+import AsyncHTTPClient
 import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import NIOHTTP1
 import RelayCore
 
 /// `webhook-relay sample-adapter`: a minimal contract-A adapter for trying the relay out. It answers
 /// `POST /approve` and `POST /execute` the way the Telegram adapters do (202 pending), prints each
-/// delivery, and checks its signature when given the endpoint's secret. Every other path answers 404.
+/// delivery, checks its signature when given the endpoint's secret, and, with `--decide`, plays the
+/// human: after a pause it calls the request's `callback.url` back with a decision (an executor request
+/// gets the option `--choose` picks, or `--custom` text). Every other path answers 404.
 struct SampleAdapter: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sample-adapter",
@@ -16,6 +20,11 @@ struct SampleAdapter: AsyncParsableCommand {
 
     @Option(help: "HOST:PORT to listen on.") var listen = "127.0.0.1:9090"
     @Option(help: "The endpoint's whsec_ secret; when given, each delivery's signature is checked.") var secret: String?
+    @Option(help: "Call back with this decision: approve or deny (executor requests: an option). Default: only print.")
+    var decide: String?
+    @Option(help: "Milliseconds to wait before calling back.") var afterMs = 500
+    @Option(help: "The option index an executor request's answer picks.") var choose = 0
+    @Option(help: "A custom text answer for executor requests instead of an option.") var custom: String?
 
     func run() async throws {
         guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) else {
@@ -38,8 +47,13 @@ struct SampleAdapter: AsyncParsableCommand {
                     let presented = (request.headers[.init("webhook-signature")!] ?? "").split(separator: " ").map(String.init)
                     verdict = presented.contains(expected) ? "valid" : "INVALID"
                 }
-                let correlation = JSONValue.parse(body)?["correlation_id"]?.stringValue ?? "?"
+                let payload = JSONValue.parse(body)
+                let correlation = payload?["correlation_id"]?.stringValue ?? "?"
                 say("received \(path) webhook-id=\(id) correlation_id=\(correlation) signature=\(verdict)")
+                if let decide, let payload, let callback = payload["callback"]?["url"]?.stringValue {
+                    let answer = path == "/approve" ? approverDecision(decide, payload) : executorAnswer(payload)
+                    Task { await callBack(callback, answer, afterMs: afterMs) }
+                }
                 let answer = #"{"\#(field)":"pending","\#(field == "decision" ? "reason" : "result")":"queued","correlation_id":"\#(correlation)"}"#
                 return Response(status: .accepted, headers: [.contentType: "application/json"],
                                 body: .init(byteBuffer: ByteBuffer(string: answer)))
@@ -50,6 +64,42 @@ struct SampleAdapter: AsyncParsableCommand {
         let app = Application(router: router, configuration: .init(address: .hostname(String(listen[..<colon]), port: port)), logger: logger)
         say("sample adapter listening on \(listen): POST /approve, POST /execute")
         try await app.runService()
+    }
+
+    func approverDecision(_ decide: String, _ payload: JSONValue) -> JSONValue {
+        ["correlation_id": payload["correlation_id"] ?? nil, "decision": .string(decide),
+         "reason": .string("\(decide)d by the sample adapter"), "tool": payload["tool"] ?? nil]
+    }
+
+    /// What telegram-executor sends when the human picks an option or types an answer.
+    func executorAnswer(_ payload: JSONValue) -> JSONValue {
+        let options = payload["arguments"]?["options"]?.arrayValue ?? []
+        let question = payload["arguments"]?["question"] ?? nil
+        let result: JSONValue
+        if let custom {
+            result = ["question": question, "selected_option": .string(custom), "selected_index": nil, "custom": true, "input_mode": "text"]
+        } else {
+            let index = min(max(choose, 0), max(options.count - 1, 0))
+            result = ["question": question, "selected_option": options.isEmpty ? nil : options[index],
+                      "selected_index": .integer(Int64(index)), "custom": false, "input_mode": "button"]
+        }
+        return ["correlation_id": payload["correlation_id"] ?? nil, "status": "success", "result": result,
+                "tool": payload["tool"]?["name"] ?? nil]
+    }
+}
+
+private func callBack(_ url: String, _ body: JSONValue, afterMs: Int) async {
+    try? await Task.sleep(for: .milliseconds(afterMs))
+    var request = HTTPClientRequest(url: url)
+    request.method = .POST
+    request.headers.add(name: "Content-Type", value: "application/json")
+    request.body = .bytes(ByteBuffer(bytes: body.encoded()))
+    do {
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        let answer = try await response.body.collect(upTo: 1 << 20)
+        say("called back \(String(decoding: body.encoded(), as: UTF8.self)) -> \(response.status.code) \(String(buffer: answer))")
+    } catch {
+        say("callback failed: \(error)")
     }
 }
 

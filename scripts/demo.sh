@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# `make demo`: the relay, a sample adapter that plays the human, and a sample control plane, on loopback;
+# prints one approval's life from submit to forwarded decision, and one executor request with a chosen option.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=.build/debug/webhook-relay
+work=$(mktemp -d)
+relay_port=18080 adapter_port=18081 control_port=18082
+relay="http://127.0.0.1:$relay_port"
+export RELAY_DATABASE="sqlite:$work/relay.sqlite" RELAY_LISTEN="127.0.0.1:$relay_port" RELAY_LOG_LEVEL=warning
+export RELAY_ADMIN_TOKEN=demo-admin RELAY_SUBMIT_TOKEN=demo-submit RELAY_CALLBACK_TOKEN=demo-callback
+pids=()
+cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+"$bin" serve >"$work/relay.log" 2>&1 & pids+=($!)
+"$bin" sample-adapter --listen "127.0.0.1:$adapter_port" --decide approve --after-ms 300 --choose 1 >"$work/adapter.log" 2>&1 & pids+=($!)
+"$bin" sample-control-plane --listen "127.0.0.1:$control_port" >"$work/control.log" 2>&1 & pids+=($!)
+for _ in $(seq 100); do curl -sf "$relay/healthz" >/dev/null && break; sleep 0.1; done
+
+admin() { curl -s -H "Authorization: Bearer demo-admin" "$@"; }
+submit() { curl -s -w ' -> HTTP %{http_code}' -H "Authorization: Bearer demo-submit" "$@"; }
+wait_for() { for _ in $(seq 100); do grep -q "$1" "$2" && return 0; sleep 0.1; done; echo "timed out waiting for $1"; exit 1; }
+show() {  # the request's timeline, one line per message and its attempts
+  admin "$relay/api/v1/requests/$1" | python3 "$work/show.py"
+}
+cat >"$work/show.py" <<'PY'
+import json, sys
+r = json.load(sys.stdin)
+line = "  request %s: %s" % (r["id"], r["state"])
+if r.get("decision_result") is not None:
+    line += ", result " + json.dumps(r["decision_result"])
+elif r.get("decision_reason"):
+    line += " (%s)" % r["decision_reason"]
+print(line)
+for m in r["messages"]:
+    where = "deliver to " + m["endpoint"] if m["purpose"] == "delivery" else "forward to %s %s" % (m["endpoint"], m["url"])
+    tries = ", ".join("%s %s in %d ms" % (a.get("status_code") or a.get("error"), a["outcome"], a["duration_ms"]) for a in m["attempts"])
+    print("  %s: %s [%s]" % (where, m["state"], tries))
+PY
+
+life() {  # what the adapter and the control plane saw of request $1, then its timeline
+  wait_for "$1" "$work/control.log"
+  sed 's/^/  adapter: /' "$work/adapter.log" | grep "$1"
+  sed 's/^/  control plane: /' "$work/control.log" | grep "$1"
+  show "$1"
+}
+
+admin -X POST "$relay/api/v1/endpoints" -d "{\"name\":\"approver\",\"role\":\"approver\",\"url\":\"http://127.0.0.1:$adapter_port/approve\"}" >/dev/null
+admin -X POST "$relay/api/v1/endpoints" -d "{\"name\":\"executor\",\"role\":\"executor\",\"url\":\"http://127.0.0.1:$adapter_port/execute\"}" >/dev/null
+
+echo "== 1. An approval, sent the way yaml-mcp-server sends it (POST /approve)"
+echo -n "  submit: "
+submit -X POST "$relay/approve" -d "{
+  \"correlation_id\": \"demo-approval\", \"tool\": \"github_create_env_secret_k8s\",
+  \"arguments\": {\"namespace\": \"ai-staging\", \"k8s_secret_name\": \"pg-password\"},
+  \"justification\": \"Need a new password for the billing service.\",
+  \"approval_request\": \"Create a secret and inject it into Kubernetes.\",
+  \"risk_assessment\": \"May affect DB access if the new secret is misused.\",
+  \"timeout_sec\": 3600, \"callback\": {\"url\": \"http://127.0.0.1:$control_port/approvals/webhook\"}}"
+echo
+life demo-approval
+
+echo
+echo "== 2. An owner-feedback question to an executor; the human picks option 2"
+echo -n "  submit: "
+submit -X POST "$relay/execute" -d "{
+  \"correlation_id\": \"demo-feedback\", \"tool\": {\"name\": \"telegram_request_feedback\", \"title\": \"Request user feedback\"},
+  \"arguments\": {\"question\": \"Which rollout strategy should we apply?\", \"options\": [\"Canary for 10% traffic\", \"Blue/green switch\", \"Delay rollout\"], \"allow_custom\": true},
+  \"spec\": {\"kind\": \"telegram_feedback_v1\", \"options_min\": 2, \"options_max\": 5},
+  \"timeout_sec\": 3600, \"callback\": {\"url\": \"http://127.0.0.1:$control_port/executors/webhook\"}}"
+echo
+life demo-feedback
