@@ -78,6 +78,12 @@ struct RelayProbe {
         let delivered = received.value
         print(String(format: "deliveries/s:      %.0f  (%d in %.1f s, endpoint concurrency %d)",
                      Double(delivered) / drainSeconds, delivered, drainSeconds, concurrency))
+        // 3. Approval round trips: submit → delivery → the adapter calls back → forward received, one at a time.
+        let cycles = arguments.count > 3 ? Int(arguments[3])! : 1000
+        let latencies = try await roundTrips(http: http, base: base, cycles: cycles)
+        func percentile(_ p: Double) -> Double { latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] }
+        print(String(format: "approval round trip (submit → decision at the control plane), %d cycles: p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms",
+                     latencies.count, percentile(0.5), percentile(0.9), percentile(0.99), latencies.last ?? 0))
         try await http.shutdown()
         await sink.stop()
         try? FileManager.default.removeItem(at: folder)
@@ -93,6 +99,57 @@ struct RelayProbe {
         let response = try await http.execute(request, timeout: .seconds(30))
         _ = try await response.body.collect(upTo: 1 << 20)
         return Int(response.status.code)
+    }
+
+    /// Runs `cycles` approvals one after another through a loopback adapter that calls back at once and a
+    /// loopback control plane; returns each cycle's milliseconds, sorted.
+    static func roundTrips(http: HTTPClient, base: String, cycles: Int) async throws -> [Double] {
+        let arrivals = Arrivals()
+        let router = Router()
+        router.post("/approve") { request, _ -> Response in
+            var copy = request
+            let body = try await copy.collectBody(upTo: 1 << 20)
+            let payload = try JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any]
+            let callback = (payload?["callback"] as? [String: Any])?["url"] as? String
+            let correlation = payload?["correlation_id"] as? String ?? ""
+            if let callback {
+                Task {
+                    _ = try await send(http, .POST, callback, token: nil,
+                                       body: #"{"correlation_id":"\#(correlation)","decision":"approve","reason":"probe"}"#)
+                }
+            }
+            return Response(status: .accepted)
+        }
+        router.post("/decisions") { request, _ -> Response in
+            var copy = request
+            let body = try await copy.collectBody(upTo: 1 << 20)
+            let payload = try JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any]
+            arrivals.arrived(payload?["correlation_id"] as? String ?? "")
+            return Response(status: .ok)
+        }
+        let peer = try await startServer(router)
+        let adapter = #"{"name":"cycle","role":"approver","url":"http://127.0.0.1:\#(peer.port)/approve","tools":["cycle_*"]}"#
+        _ = try await send(http, .POST, base + "/api/v1/endpoints", token: "probe-admin", body: adapter)
+        var latencies: [Double] = []
+        for index in 0..<cycles {
+            let id = "cycle-\(index)"
+            let body = #"{"kind":"approval","correlation_id":"\#(id)","tool":"cycle_tool","justification":"probe justification","approval_request":"probe approval request","risk_assessment":"probe risk assessment","callback":{"url":"http://127.0.0.1:\#(peer.port)/decisions"}}"#
+            let start = ContinuousClock.now
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                arrivals.expect(id, continuation)
+                Task {
+                    do {
+                        let status = try await send(http, .POST, base + "/api/v1/requests", token: "probe-submit", key: id, body: body)
+                        if status != 202 { arrivals.fail(id, status) }
+                    } catch {
+                        arrivals.fail(id, 0)
+                    }
+                }
+            }
+            latencies.append((ContinuousClock.now - start).seconds * 1000)
+        }
+        await peer.stop()
+        return latencies.sorted()
     }
 
     struct Sink {
@@ -113,6 +170,10 @@ struct RelayProbe {
             received.increment()
             return Response(status: .noContent)
         }
+        return try await startServer(router)
+    }
+
+    static func startServer(_ router: Router<BasicRequestContext>) async throws -> Sink {
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         var logger = Logger(label: "sink")
         logger.logLevel = .error
@@ -134,4 +195,25 @@ final class Counter: Sendable {
     private let count = Atomic<Int>(0)
     var value: Int { count.load(ordering: .relaxed) }
     func increment() { count.add(1, ordering: .relaxed) }
+}
+
+/// Waiters for forwarded decisions, by correlation id.
+final class Arrivals: Sendable {
+    private let waiting = Mutex<[String: CheckedContinuation<Void, any Error>]>([:])
+
+    func expect(_ id: String, _ continuation: CheckedContinuation<Void, any Error>) {
+        waiting.withLock { $0[id] = continuation }
+    }
+
+    func arrived(_ id: String) {
+        waiting.withLock { $0.removeValue(forKey: id) }?.resume()
+    }
+
+    func fail(_ id: String, _ status: Int) {
+        waiting.withLock { $0.removeValue(forKey: id) }?.resume(throwing: ProbeError(message: "submit of \(id) answered \(status)"))
+    }
+}
+
+struct ProbeError: Error {
+    var message: String
 }
