@@ -37,6 +37,13 @@ public struct DeliveryRouting: Sendable {
         }
     }
 
+    /// `text` with the request's callback token blotted out: an adapter that echoes its body back must not
+    /// put the capability into the attempt history (and so the timeline API).
+    func redacted(_ text: String?, of message: Message) -> String? {
+        guard let text, message.purpose == .delivery else { return text }
+        return text.replacingOccurrences(of: capability.token(for: message.requestId), with: "<callback-token>")
+    }
+
     /// A synchronous adapter's decision carried by a delivery's answer (SPEC §4, second row).
     func decision(in verdict: AnswerClass, of message: Message) -> NormalizedDecision? {
         guard message.purpose == .delivery, case .delivered(let adapterVerdict?) = verdict else { return nil }

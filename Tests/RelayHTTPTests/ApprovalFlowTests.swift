@@ -179,3 +179,24 @@ import Testing
         }
     }
 }
+
+@Suite struct CapabilitySecrecyTests {
+    /// An adapter that echoes its request body back must not put the capability token into the timeline.
+    @Test func echoedCallbackURLsAreRedactedFromTheTimeline() async throws {
+        try await withFlow { flow in
+            flow.adapter.respond { CannedAnswer(status: .internalServerError, body: String(decoding: $0.body, as: UTF8.self)) }
+            _ = try await registerEndpoint(flow.relay, name: "approver", url: flow.adapter.url + "/approve")
+            _ = try await flow.submitApproval("c-echo")
+            let callback = try await flow.callbackURL(of: "c-echo")
+            let token = String(callback.split(separator: "/").last!)
+            try await eventually("an attempt recorded") {
+                try await timeline(flow.relay, "c-echo")["messages"]?.arrayValue?.first?["attempt_count"] != 0
+            }
+            let view = try await call(.GET, flow.relay.baseURL + "/api/v1/requests/c-echo", token: TestRelay.adminToken)
+            #expect(view.text.contains("<callback-token>"))
+            #expect(!view.text.contains(token))
+            let wrongMethod = try await call(.GET, callback)
+            #expect(!wrongMethod.text.contains(token))
+        }
+    }
+}

@@ -57,12 +57,19 @@ struct ErrorShapeMiddleware<Context: RequestContext>: RouterMiddleware {
                 .response(from: request, context: context)
         } catch let error as any HTTPResponseError {
             let code = error.status == .notFound ? "not_found" : error.status == .methodNotAllowed ? "method_not_allowed" : "http_\(error.status.code)"
-            let message = error.status == .notFound ? "no route for \(request.method) \(request.uri.path)" : error.status.reasonPhrase
+            let message = error.status == .notFound ? "no route for \(request.method) \(LogSafe.path(request.uri.path))" : error.status.reasonPhrase
             return try APIError(error.status, code: code, message).response(from: request, context: context)
         } catch {
-            context.logger.error("unhandled error", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
+            context.logger.error("unhandled error", metadata: ["error": "\(error)", "path": "\(LogSafe.path(request.uri.path))"])
             return try APIError(.internalServerError, code: "internal_error", "the relay failed to handle this request; see its log")
                 .response(from: request, context: context)
         }
+    }
+}
+
+/// Paths as they may appear in logs and error bodies: a capability URL's token is never written out.
+enum LogSafe {
+    static func path(_ path: String) -> String {
+        path.hasPrefix("/callbacks/") ? "/callbacks/<token>" : path
     }
 }
