@@ -113,7 +113,7 @@ struct RelayProbe {
             let callback = (payload?["callback"] as? [String: Any])?["url"] as? String
             let correlation = payload?["correlation_id"] as? String ?? ""
             if let callback {
-                Task {
+                Task.detached {
                     _ = try await send(http, .POST, callback, token: nil,
                                        body: #"{"correlation_id":"\#(correlation)","decision":"approve","reason":"probe"}"#)
                 }

@@ -32,7 +32,9 @@ actor GroupCommitter {
             ))
             if !flushing {
                 flushing = true
-                Task { await self.flush() }
+                // Detached: the flush must not inherit the caller's task executor preference (an HTTP
+                // handler's event loop), which measurably delays every commit behind request handling.
+                Task.detached { await self.flush() }
             }
         }
     }
