@@ -60,32 +60,40 @@ final class TestRelay: Sendable {
         try await store.migrate()
         let wake = WakeSignal()
         let client = HTTPDeliverer.makeClient(connectTimeout: retry.connectTimeout, connectionsPerHost: 8)
-        // The capability URLs name the relay's own port, so the port is chosen before the server starts.
-        let port = try freePort()
-        let routing = DeliveryRouting(
-            planner: ForwardPlanner(controlPlane: controlPlane, forwardWindow: 3600),
-            capability: CallbackCapability(key: callbackKey, publicURL: "http://127.0.0.1:\(port)")
-        )
-        let dispatcher = Dispatcher(
-            store: store, deliverer: HTTPDeliverer(client: client), clock: clock, random: random,
-            options: DispatcherOptions(pollInterval: .milliseconds(50), shutdownGrace: shutdownGrace, retry: retry),
-            routing: routing, wake: wake, logger: logger
-        )
         let relaySettings = settings ?? RelaySettings(
             adminToken: adminToken, submitToken: submitToken, callbackToken: callbackToken
         )
-        let dependencies = RelayDependencies(store: store, settings: relaySettings, clock: clock, wake: wake, routing: routing)
-        let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        let app = Application(
-            router: RelayRouter.build(dependencies), configuration: .init(address: .hostname("127.0.0.1", port: port)),
-            onServerRunning: { channel in portContinuation.yield(channel.localAddress?.port ?? 0) }, logger: logger
-        )
-        let group = ServiceGroup(configuration: .init(services: [dispatcher, app], logger: logger))
-        let task = Task { try await group.run() }
-        var iterator = portStream.makeAsyncIterator()
-        _ = await iterator.next()
-        return TestRelay(port: port, store: store, databasePath: databasePath, clock: clock, wake: wake,
-                         group: group, task: task, client: client)
+        // The capability URLs name the relay's own port, so the port is chosen before the server starts;
+        // another test may take it in between, in which case the start fails and is tried on another port.
+        for _ in 0..<10 {
+            let port = try freePort()
+            let routing = DeliveryRouting(
+                planner: ForwardPlanner(controlPlane: controlPlane, forwardWindow: 3600),
+                capability: CallbackCapability(key: callbackKey, publicURL: "http://127.0.0.1:\(port)")
+            )
+            let dispatcher = Dispatcher(
+                store: store, deliverer: HTTPDeliverer(client: client), clock: clock, random: random,
+                options: DispatcherOptions(pollInterval: .milliseconds(50), shutdownGrace: shutdownGrace, retry: retry),
+                routing: routing, wake: wake, logger: logger
+            )
+            let dependencies = RelayDependencies(store: store, settings: relaySettings, clock: clock, wake: wake, routing: routing)
+            let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
+            let app = Application(
+                router: RelayRouter.build(dependencies), configuration: .init(address: .hostname("127.0.0.1", port: port)),
+                onServerRunning: { channel in portContinuation.yield(channel.localAddress?.port ?? 0) }, logger: logger
+            )
+            let group = ServiceGroup(configuration: .init(services: [dispatcher, app], logger: logger))
+            let task = Task {
+                defer { portContinuation.finish() }
+                try await group.run()
+            }
+            var iterator = portStream.makeAsyncIterator()
+            if await iterator.next() != nil {
+                return TestRelay(port: port, store: store, databasePath: databasePath, clock: clock, wake: wake,
+                                 group: group, task: task, client: client)
+            }
+        }
+        throw POSIXError(.EADDRINUSE)
     }
 
     /// SIGTERM's path: graceful shutdown of the dispatcher and the server.
