@@ -13,9 +13,12 @@ extension SQLiteStore {
                 """).map(SQLiteRows.endpoint).shuffled()
             var claimed: [ClaimedMessage] = []
             for endpoint in endpoints where claimed.count < limit {
+                // The redundant IN term lets SQLite use the partial index messages_active: its
+                // planner does not see that state = 'inflight' implies the index's WHERE, and would
+                // scan the whole table on every claim.
                 let inFlight = try Int.fetchOne(db, sql: """
                     SELECT COUNT(*) FROM messages
-                    WHERE endpoint_id = ? AND state = 'inflight' AND due_at > ?
+                    WHERE endpoint_id = ? AND state IN ('pending', 'inflight') AND state = 'inflight' AND due_at > ?
                     """, arguments: [endpoint.id, nowSeconds]) ?? 0
                 let take = min(endpoint.concurrency - inFlight, limit - claimed.count)
                 guard take > 0 else { continue }
@@ -51,7 +54,8 @@ extension SQLiteStore {
     /// Forwards to the control plane or a request's callback URL: one queue, bounded by its own concurrency.
     private static func claimForwards(_ db: Database, now: Double, owner: String, limit: Int, leaseUntil: Double) throws -> [ClaimedMessage] {
         let inFlight = try Int.fetchOne(db, sql: """
-            SELECT COUNT(*) FROM messages WHERE endpoint_id IS NULL AND state = 'inflight' AND due_at > ?
+            SELECT COUNT(*) FROM messages
+            WHERE endpoint_id IS NULL AND state IN ('pending', 'inflight') AND state = 'inflight' AND due_at > ?
             """, arguments: [now]) ?? 0
         let take = limit - inFlight
         guard take > 0 else { return [] }
