@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import RelayCore
 import RelayDelivery
 
 /// JSON bodies for every answer: snake_case keys, ISO 8601 times, sorted keys for stable output.
@@ -36,7 +37,7 @@ enum JSONResponse {
 /// Times on the wire: ISO 8601, UTC, milliseconds.
 public enum APITime {
     public static func format(_ date: Date) -> String {
-        date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
+        ISO8601.string(date)
     }
 
     /// Parses ISO 8601 (with or without fractional seconds) or unix seconds.

@@ -13,20 +13,14 @@ struct RequireCallbackToken<Context: RequestContext>: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let token, !token.isEmpty else {
-            throw unauthorized("the shared-token callback paths are disabled: no callback token is configured (set RELAY_CALLBACK_TOKEN)")
+            throw APIError.unauthorized(realm: "callback", "the shared-token callback paths are disabled: no callback token is configured (set RELAY_CALLBACK_TOKEN)")
         }
         let header = request.headers[.codexMCPToken].map { $0.trimmingCharacters(in: .whitespaces) }
         let presented = header.flatMap { $0.isEmpty ? nil : $0 } ?? BearerToken.from(request.headers[.authorization])
         guard let presented, ConstantTime.equals(presented, token) else {
-            throw unauthorized("missing or wrong callback token (X-Codex-MCP-Token, or Authorization: Bearer <token>)")
+            throw APIError.unauthorized(realm: "callback", "missing or wrong callback token (X-Codex-MCP-Token, or Authorization: Bearer <token>)")
         }
         return try await next(request, context)
-    }
-
-    private func unauthorized(_ message: String) -> APIError {
-        var error = APIError(.unauthorized, code: "unauthorized", message)
-        error.headers[.wwwAuthenticate] = "Bearer realm=\"callback\""
-        return error
     }
 }
 

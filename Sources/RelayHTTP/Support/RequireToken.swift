@@ -17,18 +17,21 @@ struct RequireToken<Context: RequestContext>: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let token, !token.isEmpty else {
-            throw unauthorized("the \(api) API is disabled: no \(api) token is configured (set \(setting))")
+            throw APIError.unauthorized(realm: api, "the \(api) API is disabled: no \(api) token is configured (set \(setting))")
         }
         guard let presented = BearerToken.from(request.headers[.authorization]),
               ConstantTime.equals(presented, token) else {
-            throw unauthorized("missing or wrong bearer token for the \(api) API (Authorization: Bearer <token>)")
+            throw APIError.unauthorized(realm: api, "missing or wrong bearer token for the \(api) API (Authorization: Bearer <token>)")
         }
         return try await next(request, context)
     }
+}
 
-    private func unauthorized(_ message: String) -> APIError {
+extension APIError {
+    /// 401 with the `WWW-Authenticate` challenge of `realm`.
+    static func unauthorized(realm: String, _ message: String) -> APIError {
         var error = APIError(.unauthorized, code: "unauthorized", message)
-        error.headers[.wwwAuthenticate] = "Bearer realm=\"\(api)\""
+        error.headers[.wwwAuthenticate] = "Bearer realm=\"\(realm)\""
         return error
     }
 }
