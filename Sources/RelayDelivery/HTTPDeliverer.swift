@@ -9,23 +9,27 @@ import RelayStore
 public struct HTTPDeliverer: Sendable {
     let client: HTTPClient
     let userAgent: String
+    let egress: EgressGuard
     /// How much of an answer's body is read to classify it; the rest is drained and dropped.
     static let bodyReadLimit = 64 * 1024
 
-    public init(client: HTTPClient, userAgent: String = "WebhookRelay/\(RelayVersion.current)") {
+    public init(client: HTTPClient, egress: EgressGuard, userAgent: String = "WebhookRelay/\(RelayVersion.current)") {
         self.client = client
+        self.egress = egress
         self.userAgent = userAgent
     }
 
     /// An HTTP client configured the way every delivery needs: no redirects, connect timeout, a pool
-    /// sized to `connectionsPerHost` (the largest per-endpoint concurrency).
-    public static func makeClient(connectTimeout: TimeInterval, connectionsPerHost: Int) -> HTTPClient {
+    /// sized to `connectionsPerHost` (the largest per-endpoint concurrency), the egress guard checking
+    /// every new connection's peer address.
+    public static func makeClient(connectTimeout: TimeInterval, connectionsPerHost: Int, egress: EgressGuard) -> HTTPClient {
         var configuration = HTTPClient.Configuration(
             redirectConfiguration: .disallow,
             timeout: .init(connect: .milliseconds(Int64(connectTimeout * 1000)))
         )
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(8, connectionsPerHost)
         configuration.decompression = .disabled
+        egress.install(on: &configuration)
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
@@ -34,6 +38,7 @@ public struct HTTPDeliverer: Sendable {
         url: String, messageId: String, body: Data, secrets: [WebhookSecret], headers: [String: String],
         timeout: TimeInterval, now: Date
     ) async -> DeliveryAnswer {
+        if let reason = egress.refusal(for: url) { return .transportFailure(.refusedAddress(reason)) }
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         for (name, value) in headers { request.headers.replaceOrAdd(name: name, value: value) }
@@ -69,6 +74,7 @@ public struct HTTPDeliverer: Sendable {
 /// Maps AsyncHTTPClient / NIO errors onto the relay's transport failure kinds.
 enum TransportErrorMapping {
     static func failure(for error: any Error) -> TransportFailure {
+        if let refused = error as? EgressRefused { return .refusedAddress(refused.reason) }
         if let error = error as? HTTPClientError {
             switch error {
             case .deadlineExceeded, .readTimeout, .writeTimeout, .connectTimeout, .tlsHandshakeTimeout:

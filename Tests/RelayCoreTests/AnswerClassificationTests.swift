@@ -90,6 +90,14 @@ import Testing
         #expect(classify(503, retryAfter: "Fri, 15 Jan 2027 08:01:30 GMT") == .retryable(reason: "HTTP 503", retryAfter: 90))
     }
 
+    @Test func egressRefusalsArePermanent() {
+        guard case .permanent(let reason, false) = AnswerClassification.classify(.transportFailure(.refusedAddress("169.254.169.254 is in 169.254.0.0/16")), now: now) else {
+            Issue.record("an egress refusal must dead-letter at once")
+            return
+        }
+        #expect(reason.contains("egress"))
+    }
+
     @Test func transportFailuresAreRetryable() {
         for failure in [TransportFailure.connect("refused"), .dns("NXDOMAIN"), .tls("bad cert"), .timeout] {
             guard case .retryable = AnswerClassification.classify(.transportFailure(failure), now: now) else {

@@ -13,7 +13,7 @@ public enum AnswerClass: Sendable, Equatable {
 /// The answer classification table of SPEC §4: the one place that decides what an adapter's answer means.
 ///
 /// Statuses the table does not name (other 4xx such as 409, and 1xx) are retried: the relay never
-/// drops a message on an answer it was not told is final.
+/// drops a message on an answer it was not told is final. A delivery the egress guard refuses is permanent.
 public enum AnswerClassification {
     /// Statuses after which retrying cannot help.
     public static let permanentStatuses: Set<Int> = [400, 401, 403, 404, 405, 413, 422]
@@ -25,6 +25,9 @@ public enum AnswerClassification {
     /// Classifies one answer; `now` resolves a `Retry-After` given as an HTTP date.
     public static func classify(_ answer: DeliveryAnswer, now: Date) -> AnswerClass {
         switch answer {
+        case .transportFailure(.refusedAddress(let reason)):
+            // Policy, not weather: retrying cannot help until an operator changes the endpoint or egress.allow.
+            return .permanent(reason: "refused by egress guard: \(reason)", disablesEndpoint: false)
         case .transportFailure(let failure):
             return .retryable(reason: failure.description, retryAfter: nil)
         case .response(let status, let retryAfter, let body):

@@ -40,13 +40,14 @@ struct RelayServer {
     func run() async throws {
         let wake = WakeSignal()
         let clock = SystemClock()
+        let egress = EgressGuard(policy: configuration.egress)
         let client = HTTPDeliverer.makeClient(
             connectTimeout: configuration.retry.connectTimeout,
-            connectionsPerHost: configuration.settings.defaultEndpointConcurrency
+            connectionsPerHost: configuration.settings.defaultEndpointConcurrency, egress: egress
         )
         let routing = try configuration.routing()
         let dispatcher = Dispatcher(
-            store: store, deliverer: HTTPDeliverer(client: client), clock: clock, options: configuration.dispatcher,
+            store: store, deliverer: HTTPDeliverer(client: client, egress: egress), clock: clock, options: configuration.dispatcher,
             routing: routing, wake: wake, logger: Logger(label: "relay.dispatcher")
         )
         let dependencies = RelayDependencies(store: store, settings: configuration.settings, clock: clock, wake: wake, routing: routing)
@@ -79,7 +80,7 @@ struct RelayServer {
         let settings = configuration.settings
         logger.info("relay starting", metadata: [
             "version": "\(RelayVersion.current)", "database": "\(configuration.database)",
-            "public_url": "\(configuration.publicURL)",
+            "public_url": "\(configuration.publicURL)", "egress": "\(configuration.egress.mode.rawValue)",
         ])
         if settings.adminToken == nil { logger.warning("no admin token (RELAY_ADMIN_TOKEN): the admin API refuses every call") }
         if settings.submitToken == nil { logger.warning("no submit token (RELAY_SUBMIT_TOKEN): the submit API refuses every call") }

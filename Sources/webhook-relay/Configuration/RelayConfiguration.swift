@@ -19,8 +19,7 @@ struct RelayConfiguration {
     var retry: RetryPolicy
     var dispatcher: DispatcherOptions
     var sqliteSynchronous: SQLiteStore.Synchronous
-    var egressMode: String
-    var egressAllow: [String]
+    var egress: EgressPolicy
     var logLevel: Logger.Level
 
     enum DatabaseLocation: Equatable {
@@ -103,9 +102,15 @@ struct RelayConfiguration {
         guard let synchronous = SQLiteStore.Synchronous(rawValue: (values.string("sqlite.synchronous") ?? "full").uppercased()) else {
             throw ConfigurationError("sqlite.synchronous must be full or normal")
         }
-        let egressMode = values.string("egress.mode") ?? "default"
-        guard ["default", "strict"].contains(egressMode) else {
+        guard let egressMode = EgressPolicy.Mode(rawValue: values.string("egress.mode") ?? "default") else {
             throw ConfigurationError("egress.mode (from \(values.origin("egress.mode"))) must be default or strict")
+        }
+        let egressAllow = try (values.string("egress.allow") ?? "").split(separator: ",").map { entry in
+            let text = entry.trimmingCharacters(in: .whitespaces)
+            guard let range = IPRange(text) else {
+                throw ConfigurationError("egress.allow (from \(values.origin("egress.allow"))) holds \(text), which is not a CIDR range such as 10.0.0.0/8")
+            }
+            return range
         }
         guard let level = Logger.Level(rawValue: values.string("log_level") ?? "info") else {
             throw ConfigurationError("log_level must be one of trace, debug, info, notice, warning, error, critical")
@@ -119,8 +124,7 @@ struct RelayConfiguration {
             host: host, port: port, database: database, publicURL: publicURL,
             settings: settings, controlPlane: controlPlane, callbackKey: callbackKey,
             forwardDeadline: TimeInterval(try values.int("forward_deadline_sec", in: 60...(30 * 86400))), retry: retry, dispatcher: dispatcher, sqliteSynchronous: synchronous,
-            egressMode: egressMode,
-            egressAllow: (values.string("egress.allow") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
+            egress: EgressPolicy(mode: egressMode, allow: egressAllow),
             logLevel: level
         )
     }

@@ -52,14 +52,14 @@ final class TestRelay: Sendable {
         random: any RandomSource = FixedRandom(0), settings: RelaySettings? = nil,
         retry: RetryPolicy = RetryPolicy(base: 0.05, cap: 1, maxAttempts: 5, attemptTimeout: 2, connectTimeout: 1),
         shutdownGrace: Duration = .seconds(5), controlPlane: ControlPlaneSink? = nil,
-        callbackKey: [UInt8] = TestRelay.callbackKey
+        callbackKey: [UInt8] = TestRelay.callbackKey, egress: EgressGuard = EgressGuard(policy: EgressPolicy())
     ) async throws -> TestRelay {
         var logger = Logger(label: "test-relay")
         logger.logLevel = .error
         let store = try SQLiteStore(path: databasePath, logger: logger)
         try await store.migrate()
         let wake = WakeSignal()
-        let client = HTTPDeliverer.makeClient(connectTimeout: retry.connectTimeout, connectionsPerHost: 8)
+        let client = HTTPDeliverer.makeClient(connectTimeout: retry.connectTimeout, connectionsPerHost: 8, egress: egress)
         let relaySettings = settings ?? RelaySettings(
             adminToken: adminToken, submitToken: submitToken, callbackToken: callbackToken
         )
@@ -72,7 +72,7 @@ final class TestRelay: Sendable {
                 capability: CallbackCapability(key: callbackKey, publicURL: "http://127.0.0.1:\(port)")
             )
             let dispatcher = Dispatcher(
-                store: store, deliverer: HTTPDeliverer(client: client), clock: clock, random: random,
+                store: store, deliverer: HTTPDeliverer(client: client, egress: egress), clock: clock, random: random,
                 options: DispatcherOptions(pollInterval: .milliseconds(50), shutdownGrace: shutdownGrace, retry: retry),
                 routing: routing, wake: wake, logger: logger
             )
