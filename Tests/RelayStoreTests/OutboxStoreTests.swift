@@ -5,20 +5,14 @@ import Testing
 
 @Suite struct OutboxStoreTests {
     @Test func claimLeasesAndDoesNotHandOutTwice() async throws {
-        let store = try await makeStore()
-        let endpoint = makeEndpoint("a")
-        try await store.createEndpoint(endpoint)
-        _ = try await store.submit(makeRequest("c1", endpoints: [endpoint]))
+        let (store, endpoint) = try await storeWithOneRequest()
         let first = try await store.claimDue(now: t0, owner: "one", limit: 10, lease: lease)
         #expect(first.count == 1 && first[0].roundAttempt == 1 && first[0].endpoint == endpoint)
         #expect(try await store.claimDue(now: t0, owner: "two", limit: 10, lease: lease).isEmpty)
     }
 
     @Test func expiredLeaseIsTakenOverAndTheStaleOwnerIsFenced() async throws {
-        let store = try await makeStore()
-        let endpoint = makeEndpoint("a")
-        try await store.createEndpoint(endpoint)
-        _ = try await store.submit(makeRequest("c1", endpoints: [endpoint]))
+        let (store, endpoint) = try await storeWithOneRequest()
         let stale = try #require(try await store.claimDue(now: t0, owner: "one", limit: 1, lease: lease).first)
         let later = t0.addingTimeInterval(lease.duration(for: endpoint) + 1)
         let fresh = try #require(try await store.claimDue(now: later, owner: "two", limit: 1, lease: lease).first)
@@ -48,10 +42,7 @@ import Testing
     }
 
     @Test func retryIsDueOnlyAtItsTime() async throws {
-        let store = try await makeStore()
-        let endpoint = makeEndpoint("a")
-        try await store.createEndpoint(endpoint)
-        _ = try await store.submit(makeRequest("c1", endpoints: [endpoint]))
+        let (store, _) = try await storeWithOneRequest()
         let claimed = try #require(try await store.claimDue(now: t0, owner: "one", limit: 1, lease: lease).first)
         let retryAt = t0.addingTimeInterval(30)
         #expect(try await store.complete(planner: noForwards, AttemptCompletion(messageId: claimed.message.id, leaseToken: claimed.leaseToken,
@@ -74,10 +65,7 @@ import Testing
     }
 
     @Test func goneDisablesTheEndpoint() async throws {
-        let store = try await makeStore()
-        let endpoint = makeEndpoint("a")
-        try await store.createEndpoint(endpoint)
-        _ = try await store.submit(makeRequest("c1", endpoints: [endpoint]))
+        let (store, _) = try await storeWithOneRequest()
         let claimed = try #require(try await store.claimDue(now: t0, owner: "one", limit: 1, lease: lease).first)
         _ = try await store.complete(planner: noForwards, AttemptCompletion(messageId: claimed.message.id, leaseToken: claimed.leaseToken,
                                                        attempt: attempt(for: claimed, at: t0, outcome: .permanent, status: 410),
@@ -87,10 +75,7 @@ import Testing
     }
 
     @Test func releasedLeasesAreDueAtOnce() async throws {
-        let store = try await makeStore()
-        let endpoint = makeEndpoint("a")
-        try await store.createEndpoint(endpoint)
-        _ = try await store.submit(makeRequest("c1", endpoints: [endpoint]))
+        let (store, _) = try await storeWithOneRequest()
         _ = try await store.claimDue(now: t0, owner: "one", limit: 1, lease: lease)
         #expect(try await store.releaseLeases(owner: "one", now: t0) == 1)
         #expect(try await store.claimDue(now: t0, owner: "two", limit: 1, lease: lease).count == 1)
@@ -109,10 +94,7 @@ import Testing
     }
 
     @Test func replayKeepsIdAndHistoryAndStartsANewRound() async throws {
-        let store = try await makeStore()
-        let endpoint = makeEndpoint("a")
-        try await store.createEndpoint(endpoint)
-        _ = try await store.submit(makeRequest("c1", endpoints: [endpoint]))
+        let (store, _) = try await storeWithOneRequest()
         let claimed = try #require(try await store.claimDue(now: t0, owner: "one", limit: 1, lease: lease).first)
         _ = try await store.complete(planner: noForwards, AttemptCompletion(messageId: claimed.message.id, leaseToken: claimed.leaseToken,
                                                        attempt: attempt(for: claimed, at: t0, outcome: .permanent, status: 400),

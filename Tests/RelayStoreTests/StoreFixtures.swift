@@ -10,6 +10,15 @@ func makeStore() async throws -> SQLiteStore {
     return store
 }
 
+/// A fresh store with endpoint `a` and request `c1` owing it one delivery, due at `t0`.
+func storeWithOneRequest() async throws -> (SQLiteStore, Endpoint) {
+    let store = try await makeStore()
+    let endpoint = makeEndpoint("a")
+    try await store.createEndpoint(endpoint)
+    _ = try await store.submit(makeRequest("c1", endpoints: [endpoint]))
+    return (store, endpoint)
+}
+
 let t0 = Date(timeIntervalSince1970: 1_800_000_000)
 let lease = LeaseTerms(defaultTimeout: 10, margin: 5)
 
