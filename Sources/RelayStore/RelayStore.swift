@@ -63,6 +63,9 @@ public protocol RelayStore: Sendable {
     func deadLetters(_ query: DeadLetterQuery) async throws -> DeadLetterPage
     /// Puts a dead letter back in the queue, due now, keeping its id and history.
     func replay(messageId: String, now: Date, deadline: Date) async throws -> Message
+    /// Replays every dead letter matching `filter` (its cursor and limit are ignored) in one transaction,
+    /// or with `dryRun` only counts them. Returns the count.
+    func replayDeadLetters(_ filter: DeadLetterQuery, now: Date, deadline: Date, dryRun: Bool) async throws -> Int
 }
 
 /// Errors a store reports to its callers.
@@ -70,4 +73,12 @@ public enum StoreError: Error, Equatable, Sendable {
     case notFound(String)
     case conflict(String)
     case busy(String)
+}
+
+extension StoreError: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .notFound(let message), .conflict(let message), .busy(let message): message
+        }
+    }
 }

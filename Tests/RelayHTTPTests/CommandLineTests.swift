@@ -53,6 +53,20 @@ import Testing
         #expect(duplicate.status != 0 && duplicate.errors.contains("already exists"))
     }
 
+    @Test func deadLetterCommands() throws {
+        let environment = ["RELAY_DATABASE": Self.database()]
+        let list = try Self.run(["dead-letters", "list", "--reason", "exhausted"], environment: environment)
+        #expect(list.status == 0 && JSONValue.parse(Data(list.output.utf8))?["items"] == [])
+        let dryRun = try Self.run(["dead-letters", "replay", "--all", "--endpoint", "tg", "--dry-run"], environment: environment)
+        #expect(dryRun.status == 0 && dryRun.output.contains("0 dead letter(s) match"))
+        let neither = try Self.run(["dead-letters", "replay"], environment: environment)
+        #expect(neither.status != 0 && neither.errors.contains("--all"))
+        let badReason = try Self.run(["dead-letters", "list", "--reason", "bored"], environment: environment)
+        #expect(badReason.status != 0 && badReason.errors.contains("reason must be"))
+        let missing = try Self.run(["dead-letters", "replay", "msg_nope"], environment: environment)
+        #expect(missing.status != 0 && missing.errors.contains("no message msg_nope"))
+    }
+
     @Test func badConfigurationFailsWithAClearMessage() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("relay-config-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

@@ -211,3 +211,16 @@ public struct TimelineDocument: Encodable {
         try view.encode(to: encoder)
     }
 }
+
+/// A page of dead letters in the admin API's shape, for the command line.
+public struct DeadLetterList: Encodable {
+    let view: DeadLetterPageView
+
+    public init(_ page: DeadLetterPage) {
+        view = DeadLetterPageView(items: page.items.map(DeadLetterView.init), nextCursor: page.nextCursor)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        try view.encode(to: encoder)
+    }
+}

@@ -17,6 +17,25 @@ struct DeadLetterRoutes {
             let page = try await dependencies.store.deadLetters(query)
             return JSONResponse.make(status: .ok, DeadLetterPageView(items: page.items.map(DeadLetterView.init), nextCursor: page.nextCursor))
         }
+        group.post("/dead-letters/replay") { request, context in
+            let body = try await request.collectBody(limit: dependencies.settings.maxBodyBytes)
+            var reader = try FieldReader(body.isEmpty ? Data("{}".utf8) : body)
+            let filter = try DeadLetterFilter.make(
+                endpoint: try reader.string("endpoint"), kind: try reader.string("kind"), reason: try reader.string("reason"),
+                since: try reader.string("since"), until: try reader.string("until")
+            )
+            let dryRun = try reader.bool("dry_run") ?? false
+            try reader.rejectUnknown()
+            let now = dependencies.clock.now()
+            let count = try await dependencies.store.replayDeadLetters(
+                filter, now: now, deadline: now.addingTimeInterval(dependencies.settings.defaultRequestTimeout), dryRun: dryRun
+            )
+            if !dryRun && count > 0 {
+                dependencies.wake.signal()
+                context.logger.info("dead letters replayed in bulk", metadata: ["count": "\(count)"])
+            }
+            return JSONResponse.make(status: .ok, BulkReplayAnswer(dryRun: dryRun, count: count))
+        }
         group.post("/dead-letters/:message/replay") { _, context in
             let id = try context.parameters.require("message")
             let now = dependencies.clock.now()
@@ -35,30 +54,21 @@ struct DeadLetterRoutes {
         }
     }
 
+    struct BulkReplayAnswer: Encodable {
+        var dryRun: Bool
+        /// Dead letters matched (dry run) or replayed.
+        var count: Int
+    }
+
     static func query(from parameters: Parameters) throws -> DeadLetterQuery {
-        var query = DeadLetterQuery()
         let known: Set<String> = ["endpoint", "kind", "reason", "since", "until", "cursor", "limit"]
         for (name, _) in parameters where !known.contains(String(name)) {
             throw APIError.badRequest("unknown query parameter \(name); use \(known.sorted().joined(separator: ", "))", field: String(name))
         }
-        query.endpoint = parameters.get("endpoint")
-        if let kind = parameters.get("kind") {
-            guard let parsed = RequestKind(rawValue: kind) else { throw APIError.badRequest("kind must be approval or execution", field: "kind") }
-            query.kind = parsed
-        }
-        if let reason = parameters.get("reason") {
-            guard let parsed = DeadLetterReason(rawValue: reason) else {
-                throw APIError.badRequest("reason must be permanent, exhausted or deadline", field: "reason")
-            }
-            query.reason = parsed
-        }
-        for field in ["since", "until"] {
-            guard let text = parameters.get(field) else { continue }
-            guard let date = APITime.parse(text) else {
-                throw APIError.badRequest("\(field) must be an ISO 8601 time or unix seconds", field: field)
-            }
-            if field == "since" { query.since = date } else { query.until = date }
-        }
+        var query = try DeadLetterFilter.make(
+            endpoint: parameters.get("endpoint"), kind: parameters.get("kind"), reason: parameters.get("reason"),
+            since: parameters.get("since"), until: parameters.get("until")
+        )
         if let cursor = parameters.get("cursor") {
             guard Data(base64Encoded: cursor) != nil else { throw APIError.badRequest("cursor is not one this relay issued", field: "cursor") }
             query.cursor = cursor
@@ -68,6 +78,33 @@ struct DeadLetterRoutes {
                 throw APIError.badRequest("limit must be a whole number from 1 to 500", field: "limit")
             }
             query.limit = value
+        }
+        return query
+    }
+}
+
+/// The dead-letter filters (endpoint, kind, reason class, since/until), read the same way from a query
+/// string, a bulk-replay body and the command line.
+public enum DeadLetterFilter {
+    public static func make(endpoint: String?, kind: String?, reason: String?, since: String?, until: String?) throws -> DeadLetterQuery {
+        var query = DeadLetterQuery()
+        query.endpoint = endpoint
+        if let kind {
+            guard let parsed = RequestKind(rawValue: kind) else { throw APIError.badRequest("kind must be approval or execution", field: "kind") }
+            query.kind = parsed
+        }
+        if let reason {
+            guard let parsed = DeadLetterReason(rawValue: reason) else {
+                throw APIError.badRequest("reason must be permanent, exhausted or deadline", field: "reason")
+            }
+            query.reason = parsed
+        }
+        for (field, text) in [("since", since), ("until", until)] {
+            guard let text else { continue }
+            guard let date = APITime.parse(text) else {
+                throw APIError.badRequest("\(field) must be an ISO 8601 time or unix seconds", field: field)
+            }
+            if field == "since" { query.since = date } else { query.until = date }
         }
         return query
     }

@@ -5,28 +5,7 @@ import RelayCore
 extension SQLiteStore {
     public func deadLetters(_ query: DeadLetterQuery) async throws -> DeadLetterPage {
         try await pool.read { db in
-            var conditions = ["m.state = 'dead'"]
-            var arguments: StatementArguments = []
-            if let endpoint = query.endpoint {
-                conditions.append("(m.endpoint_id = ? OR m.endpoint_name = ?)")
-                _ = arguments.append(contentsOf: [endpoint, endpoint])
-            }
-            if let kind = query.kind {
-                conditions.append("r.kind = ?")
-                _ = arguments.append(contentsOf: [kind.rawValue])
-            }
-            if let reason = query.reason {
-                conditions.append("m.dead_reason = ?")
-                _ = arguments.append(contentsOf: [reason.rawValue])
-            }
-            if let since = query.since {
-                conditions.append("m.dead_at >= ?")
-                _ = arguments.append(contentsOf: [since.timeIntervalSince1970])
-            }
-            if let until = query.until {
-                conditions.append("m.dead_at < ?")
-                _ = arguments.append(contentsOf: [until.timeIntervalSince1970])
-            }
+            var (conditions, arguments) = Self.deadLetterFilter(query)
             if let cursor = query.cursor.flatMap(DeadLetterCursor.init) {
                 conditions.append("(m.dead_at < ? OR (m.dead_at = ? AND m.id < ?))")
                 _ = arguments.append(contentsOf: [cursor.deadAt, cursor.deadAt, cursor.id])
@@ -64,17 +43,71 @@ extension SQLiteStore {
             guard row["state"] as String == MessageState.dead.rawValue else {
                 throw StoreError.conflict("message \(messageId) is \(row["state"] as String), not dead: only dead letters can be replayed")
             }
-            let seconds = now.timeIntervalSince1970
-            try db.execute(sql: """
-                UPDATE messages
-                SET state = 'pending', due_at = ?, deadline = MAX(deadline, ?), round_start = attempt_count,
-                    dead_reason = NULL, dead_at = NULL, updated_at = ?
-                WHERE id = ?
-                """, arguments: [seconds, deadline.timeIntervalSince1970, seconds, messageId])
+            try db.execute(sql: "\(Self.replaySQL) WHERE id = ?",
+                           arguments: Self.replayArguments(now: now, deadline: deadline) + [messageId])
             return try SQLiteRows.message(try Row.fetchOne(db, sql: """
                 SELECT \(SQLiteRows.messageColumns) FROM messages WHERE id = ?
                 """, arguments: [messageId])!)
         }
+    }
+}
+
+extension SQLiteStore {
+    public func replayDeadLetters(_ filter: DeadLetterQuery, now: Date, deadline: Date, dryRun: Bool) async throws -> Int {
+        let (conditions, arguments) = Self.deadLetterFilter(filter)
+        let matching = """
+            SELECT m.id FROM messages m JOIN requests r ON r.id = m.request_id WHERE \(conditions.joined(separator: " AND "))
+            """
+        if dryRun {
+            return try await pool.read { db in
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM (\(matching))", arguments: arguments) ?? 0
+            }
+        }
+        return try await committer.write { db in
+            try db.execute(sql: "\(Self.replaySQL) WHERE id IN (\(matching))",
+                           arguments: Self.replayArguments(now: now, deadline: deadline) + arguments)
+            return db.changesCount
+        }
+    }
+
+    /// What a replay does to a dead letter: due now, a fresh attempt budget, a deadline of at least
+    /// `deadline`; its id (idempotency key) and attempt history stay.
+    static let replaySQL = """
+        UPDATE messages
+        SET state = 'pending', due_at = ?, deadline = MAX(deadline, ?), round_start = attempt_count,
+            dead_reason = NULL, dead_at = NULL, updated_at = ?
+        """
+
+    static func replayArguments(now: Date, deadline: Date) -> StatementArguments {
+        [now.timeIntervalSince1970, deadline.timeIntervalSince1970, now.timeIntervalSince1970]
+    }
+
+    /// The WHERE terms of the dead-letter filters (over `messages m JOIN requests r`), shared by the list,
+    /// the dry run and the bulk replay so the count always matches what is replayed.
+    static func deadLetterFilter(_ query: DeadLetterQuery) -> ([String], StatementArguments) {
+        var conditions = ["m.state = 'dead'"]
+        var arguments: StatementArguments = []
+        if let endpoint = query.endpoint {
+            conditions.append("(m.endpoint_id = ? OR m.endpoint_name = ?)")
+            _ = arguments.append(contentsOf: [endpoint, endpoint])
+        }
+        if let kind = query.kind {
+            conditions.append("r.kind = ?")
+            _ = arguments.append(contentsOf: [kind.rawValue])
+        }
+        if let reason = query.reason {
+            conditions.append("m.dead_reason = ?")
+            _ = arguments.append(contentsOf: [reason.rawValue])
+        }
+        if let since = query.since {
+            conditions.append("m.dead_at >= ?")
+            _ = arguments.append(contentsOf: [since.timeIntervalSince1970])
+        }
+        if let until = query.until {
+            conditions.append("m.dead_at < ?")
+            _ = arguments.append(contentsOf: [until.timeIntervalSince1970])
+        }
+        return (conditions, arguments)
     }
 }
 
