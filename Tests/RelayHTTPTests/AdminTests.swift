@@ -16,6 +16,7 @@ import Testing
             #expect(shown.json?["secret"] == nil && !shown.text.contains(created.secret))
             #expect(shown.json?["headers"] == ["Authorization": "<redacted>"])
             #expect(shown.json?["concurrency"] == 3 && shown.json?["max_attempts"] == 5 && shown.json?["tools"] == ["github_*"])
+            #expect(shown.json?["circuit"] == "closed" && shown.json?["consecutive_failures"] == 0)
             #expect(try await call(.GET, base + "/\(created.id)", token: TestRelay.adminToken).json?["name"] == "tg")
             let updated = try await call(.PATCH, base + "/tg", token: TestRelay.adminToken,
                                          body: json(["url": .string(adapter.url + "/v2"), "max_attempts": .null, "enabled": false]))

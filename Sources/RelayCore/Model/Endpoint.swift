@@ -22,6 +22,10 @@ public struct Endpoint: Sendable, Equatable {
     public var disabledReason: String?
     public var createdAt: Date
     public var updatedAt: Date
+    /// Failed attempts in a row (kept by the store; reset by a success).
+    public var consecutiveFailures: Int = 0
+    /// While the circuit is open: when the next probe may go (kept by the store).
+    public var nextProbeAt: Date?
 
     public init(
         id: String, name: String, role: EndpointRole, url: String, secrets: [SigningSecret],

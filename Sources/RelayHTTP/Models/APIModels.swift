@@ -20,6 +20,11 @@ struct EndpointView: Encodable {
     var disabledReason: String?
     /// When the previous secret stops signing, while a rotation is in progress.
     var previousSecretExpiresAt: Date?
+    /// `closed`, `open` (paused after a run of failures) or `half-open` (a probe may go).
+    var circuit: String
+    var consecutiveFailures: Int
+    /// While the circuit is open: when the next single-delivery probe may go.
+    var nextProbeAt: Date?
     var createdAt: Date
     var updatedAt: Date
     /// Present only in the answer that created the secret.
@@ -38,6 +43,9 @@ struct EndpointView: Encodable {
         enabled = endpoint.enabled
         disabledReason = endpoint.disabledReason
         previousSecretExpiresAt = endpoint.activeSecrets(at: now).compactMap(\.expiresAt).max()
+        circuit = CircuitBreaker().state(nextProbeAt: endpoint.nextProbeAt, now: now).rawValue
+        consecutiveFailures = endpoint.consecutiveFailures
+        nextProbeAt = endpoint.nextProbeAt
         createdAt = endpoint.createdAt
         updatedAt = endpoint.updatedAt
         self.secret = secret

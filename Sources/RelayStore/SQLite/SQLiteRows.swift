@@ -17,8 +17,11 @@ enum SQLiteRows {
         dead_reason, last_error, created_at, updated_at, sink
         """
 
+    /// The endpoint columns a read adds to `endpointColumns`: circuit state, which only the outbox writes.
+    static let endpointReadColumns = endpointColumns + ", consecutive_failures, next_probe_at"
+
     static func endpoint(_ row: Row) throws -> Endpoint {
-        Endpoint(
+        var endpoint = Endpoint(
             id: row["id"], name: row["name"], role: try decodeEnum(row["role"]), url: row["url"],
             secrets: try JSONCoding.decode([SigningSecret].self, row["secrets"]),
             headers: try JSONCoding.decode([String: String].self, row["headers"]),
@@ -27,6 +30,11 @@ enum SQLiteRows {
             enabled: row["enabled"], disabledReason: row["disabled_reason"],
             createdAt: date(row["created_at"]), updatedAt: date(row["updated_at"])
         )
+        if row.hasColumn("consecutive_failures") {
+            endpoint.consecutiveFailures = row["consecutive_failures"]
+            endpoint.nextProbeAt = (row["next_probe_at"] as Double?).map(date)
+        }
+        return endpoint
     }
 
     static func request(_ row: Row) throws -> RelayRequest {

@@ -96,6 +96,12 @@ enum SQLiteSchema {
                 ALTER TABLE messages ADD COLUMN sink TEXT;
                 """)
         }
+        migrator.registerMigration("v3-circuit") { db in
+            try db.execute(sql: """
+                ALTER TABLE endpoints ADD COLUMN consecutive_failures INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE endpoints ADD COLUMN next_probe_at REAL;
+                """)
+        }
         return migrator
     }
 }

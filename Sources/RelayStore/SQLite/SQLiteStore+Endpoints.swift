@@ -17,7 +17,7 @@ extension SQLiteStore {
 
     public func endpoints() async throws -> [Endpoint] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT \(SQLiteRows.endpointColumns) FROM endpoints ORDER BY name")
+            try Row.fetchAll(db, sql: "SELECT \(SQLiteRows.endpointReadColumns) FROM endpoints ORDER BY name")
                 .map(SQLiteRows.endpoint)
         }
     }
@@ -31,7 +31,7 @@ extension SQLiteStore {
     static func endpoint(_ db: Database, idOrName: String) throws -> Endpoint? {
         try Row.fetchOne(
             db,
-            sql: "SELECT \(SQLiteRows.endpointColumns) FROM endpoints WHERE id = ? OR name = ? ORDER BY id = ? DESC LIMIT 1",
+            sql: "SELECT \(SQLiteRows.endpointReadColumns) FROM endpoints WHERE id = ? OR name = ? ORDER BY id = ? DESC LIMIT 1",
             arguments: [idOrName, idOrName, idOrName]
         ).map(SQLiteRows.endpoint)
     }

@@ -5,11 +5,12 @@ import RelayCore
 extension SQLiteStore {
     public func claimDue(now: Date, owner: String, limit: Int, lease: LeaseTerms) async throws -> [ClaimedMessage] {
         guard limit > 0 else { return [] }
+        let circuit = self.circuit
         return try await committer.write { db in
             let nowSeconds = now.timeIntervalSince1970
             // Shuffled so that no endpoint is always served first when the global limit is short.
             let endpoints = try Row.fetchAll(db, sql: """
-                SELECT \(SQLiteRows.endpointColumns) FROM endpoints WHERE enabled = 1
+                SELECT \(SQLiteRows.endpointReadColumns) FROM endpoints WHERE enabled = 1
                 """).map(SQLiteRows.endpoint).shuffled()
             var claimed: [ClaimedMessage] = []
             for endpoint in endpoints where claimed.count < limit {
@@ -20,7 +21,17 @@ extension SQLiteStore {
                     SELECT COUNT(*) FROM messages
                     WHERE endpoint_id = ? AND state IN ('pending', 'inflight') AND state = 'inflight' AND due_at > ?
                     """, arguments: [endpoint.id, nowSeconds]) ?? 0
-                let take = min(endpoint.concurrency - inFlight, limit - claimed.count)
+                var take = min(endpoint.concurrency - inFlight, limit - claimed.count)
+                switch circuit.state(nextProbeAt: endpoint.nextProbeAt, now: now) {
+                case .closed: break
+                case .open: continue
+                case .probing:
+                    // One probe at a time; the next may go a probe interval later unless this one succeeds.
+                    guard inFlight == 0 else { continue }
+                    take = min(take, 1)
+                    try db.execute(sql: "UPDATE endpoints SET next_probe_at = ? WHERE id = ?",
+                                   arguments: [nowSeconds + circuit.probeInterval, endpoint.id])
+                }
                 guard take > 0 else { continue }
                 let leaseUntil = nowSeconds + lease.duration(for: endpoint)
                 let rows = try Row.fetchAll(db, sql: """
@@ -77,7 +88,8 @@ extension SQLiteStore {
     }
 
     public func complete(_ completion: AttemptCompletion, planner: ForwardPlanner) async throws -> Bool {
-        try await committer.write { db in
+        let circuit = self.circuit
+        return try await committer.write { db in
             let attempt = completion.attempt
             let now = attempt.startedAt.addingTimeInterval(Double(attempt.durationMs) / 1000).timeIntervalSince1970
             var state = MessageState.delivered
@@ -119,6 +131,17 @@ extension SQLiteStore {
                 if let decision = completion.decision, let request = try Self.request(db, .id(requestId)) {
                     _ = try Self.apply(decision, to: request, planner: planner, now: SQLiteRows.date(now), db)
                 }
+            }
+            if let endpoint = try Row.fetchOne(db, sql: """
+                SELECT e.id, e.consecutive_failures, e.next_probe_at FROM endpoints e
+                JOIN messages m ON m.endpoint_id = e.id WHERE m.id = ?
+                """, arguments: [completion.messageId]) {
+                let succeeded = completion.attempt.outcome == .delivered
+                let failures = succeeded ? 0 : (endpoint["consecutive_failures"] as Int) + 1
+                let nextProbe = circuit.nextProbe(afterSuccess: succeeded, consecutiveFailures: failures,
+                                                  wasOpen: (endpoint["next_probe_at"] as Double?) != nil, now: SQLiteRows.date(now))
+                try db.execute(sql: "UPDATE endpoints SET consecutive_failures = ?, next_probe_at = ? WHERE id = ?",
+                               arguments: [failures, nextProbe?.timeIntervalSince1970, endpoint["id"] as String])
             }
             if let reason = completion.disableEndpointReason {
                 try db.execute(sql: """

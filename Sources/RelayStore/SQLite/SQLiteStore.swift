@@ -8,6 +8,8 @@ public final class SQLiteStore: RelayStore {
     let pool: DatabasePool
     let committer: GroupCommitter
     let logger: Logger
+    /// When a failing endpoint is paused and probed.
+    let circuit: CircuitBreaker
 
     /// How hard SQLite works to make a commit durable.
     public enum Synchronous: String, Sendable {
@@ -18,7 +20,8 @@ public final class SQLiteStore: RelayStore {
     }
 
     /// Opens (creating when missing) the database file at `path`.
-    public init(path: String, synchronous: Synchronous = .full, logger: Logger = Logger(label: "relay.store")) throws {
+    public init(path: String, synchronous: Synchronous = .full, circuit: CircuitBreaker = CircuitBreaker(),
+                logger: Logger = Logger(label: "relay.store")) throws {
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var configuration = Configuration()
@@ -30,6 +33,7 @@ public final class SQLiteStore: RelayStore {
         self.pool = try DatabasePool(path: path, configuration: configuration)
         self.committer = GroupCommitter(writer: pool)
         self.logger = logger
+        self.circuit = circuit
     }
 
     public func migrate() async throws {

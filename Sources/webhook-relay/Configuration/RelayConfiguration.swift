@@ -15,6 +15,8 @@ struct RelayConfiguration {
     var controlPlane: ControlPlaneSink?
     /// Base64 of the key callback capability tokens are derived from; nil means the key file beside the SQLite file.
     var callbackKey: [UInt8]?
+    /// When a failing endpoint is paused and probed.
+    var circuit: CircuitBreaker
     var forwardDeadline: TimeInterval
     var retry: RetryPolicy
     var dispatcher: DispatcherOptions
@@ -123,6 +125,10 @@ struct RelayConfiguration {
         return RelayConfiguration(
             host: host, port: port, database: database, publicURL: publicURL,
             settings: settings, controlPlane: controlPlane, callbackKey: callbackKey,
+            circuit: CircuitBreaker(
+                failureThreshold: try values.int("delivery.circuit_failures", in: 1...10_000),
+                probeInterval: Double(try values.int("delivery.circuit_probe_interval_ms", in: 100...3_600_000)) / 1000
+            ),
             forwardDeadline: TimeInterval(try values.int("forward_deadline_sec", in: 60...(30 * 86400))), retry: retry, dispatcher: dispatcher, sqliteSynchronous: synchronous,
             egress: EgressPolicy(mode: egressMode, allow: egressAllow),
             logLevel: level
@@ -161,7 +167,7 @@ struct RelayConfiguration {
     func openStore(logger: Logger) throws -> any RelayStore {
         switch database {
         case .sqlite(let path):
-            return try SQLiteStore(path: path, synchronous: sqliteSynchronous, logger: logger)
+            return try SQLiteStore(path: path, synchronous: sqliteSynchronous, circuit: circuit, logger: logger)
         case .postgres:
             throw ConfigurationError("PostgreSQL is not available in this build yet; use database: sqlite:PATH")
         }

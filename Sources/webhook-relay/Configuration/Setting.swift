@@ -30,6 +30,8 @@ struct Setting: Sendable {
         Setting(key: "delivery.global_concurrency", environment: "RELAY_GLOBAL_CONCURRENCY", defaultValue: "256"),
         Setting(key: "delivery.claim_batch", environment: "RELAY_CLAIM_BATCH", defaultValue: "64"),
         Setting(key: "delivery.forward_concurrency", environment: "RELAY_FORWARD_CONCURRENCY", defaultValue: "16"),
+        Setting(key: "delivery.circuit_failures", environment: "RELAY_CIRCUIT_FAILURES", defaultValue: "20"),
+        Setting(key: "delivery.circuit_probe_interval_ms", environment: "RELAY_CIRCUIT_PROBE_INTERVAL_MS", defaultValue: "30000"),
         Setting(key: "delivery.poll_interval_ms", environment: "RELAY_POLL_INTERVAL_MS", defaultValue: "1000"),
         Setting(key: "delivery.shutdown_grace_ms", environment: "RELAY_SHUTDOWN_GRACE_MS", defaultValue: "10000"),
         Setting(key: "egress.mode", environment: "RELAY_EGRESS", defaultValue: "default"),

@@ -52,11 +52,12 @@ final class TestRelay: Sendable {
         random: any RandomSource = FixedRandom(0), settings: RelaySettings? = nil,
         retry: RetryPolicy = RetryPolicy(base: 0.05, cap: 1, maxAttempts: 5, attemptTimeout: 2, connectTimeout: 1),
         shutdownGrace: Duration = .seconds(5), controlPlane: ControlPlaneSink? = nil,
-        callbackKey: [UInt8] = TestRelay.callbackKey, egress: EgressGuard = EgressGuard(policy: EgressPolicy())
+        callbackKey: [UInt8] = TestRelay.callbackKey, egress: EgressGuard = EgressGuard(policy: EgressPolicy()),
+        circuit: CircuitBreaker = CircuitBreaker()
     ) async throws -> TestRelay {
         var logger = Logger(label: "test-relay")
         logger.logLevel = .error
-        let store = try SQLiteStore(path: databasePath, logger: logger)
+        let store = try SQLiteStore(path: databasePath, circuit: circuit, logger: logger)
         try await store.migrate()
         let wake = WakeSignal()
         let client = HTTPDeliverer.makeClient(connectTimeout: retry.connectTimeout, connectionsPerHost: 8, egress: egress)
