@@ -137,11 +137,16 @@ extension SQLiteStore {
                 JOIN messages m ON m.endpoint_id = e.id WHERE m.id = ?
                 """, arguments: [completion.messageId]) {
                 let succeeded = completion.attempt.outcome == .delivered
-                let failures = succeeded ? 0 : (endpoint["consecutive_failures"] as Int) + 1
-                let nextProbe = circuit.nextProbe(afterSuccess: succeeded, consecutiveFailures: failures,
-                                                  wasOpen: (endpoint["next_probe_at"] as Double?) != nil, now: SQLiteRows.date(now))
-                try db.execute(sql: "UPDATE endpoints SET consecutive_failures = ?, next_probe_at = ? WHERE id = ?",
-                               arguments: [failures, nextProbe?.timeIntervalSince1970, endpoint["id"] as String])
+                let previousFailures: Int = endpoint["consecutive_failures"]
+                let wasOpen = (endpoint["next_probe_at"] as Double?) != nil
+                // A success on a healthy endpoint changes nothing: skip the write on the hot path.
+                if !(succeeded && previousFailures == 0 && !wasOpen) {
+                    let failures = succeeded ? 0 : previousFailures + 1
+                    let nextProbe = circuit.nextProbe(afterSuccess: succeeded, consecutiveFailures: failures,
+                                                      wasOpen: wasOpen, now: SQLiteRows.date(now))
+                    try db.execute(sql: "UPDATE endpoints SET consecutive_failures = ?, next_probe_at = ? WHERE id = ?",
+                                   arguments: [failures, nextProbe?.timeIntervalSince1970, endpoint["id"] as String])
+                }
             }
             if let reason = completion.disableEndpointReason {
                 try db.execute(sql: """
