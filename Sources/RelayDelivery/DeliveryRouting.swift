@@ -37,11 +37,15 @@ public struct DeliveryRouting: Sendable {
         }
     }
 
-    /// `text` with the request's callback token blotted out: an adapter that echoes its body back must not
-    /// put the capability into the attempt history (and so the timeline API).
-    func redacted(_ text: String?, of message: Message) -> String? {
-        guard let text, message.purpose == .delivery else { return text }
-        return text.replacingOccurrences(of: capability.token(for: message.requestId), with: "<callback-token>")
+    /// The attempt with the request's callback token blotted out of what the receiver said: an adapter that
+    /// echoes its body back must not put the capability into the attempt history (and so the timeline API).
+    func redacted(_ attempt: Attempt, of message: Message) -> Attempt {
+        guard message.purpose == .delivery, attempt.responseExcerpt != nil || attempt.error != nil else { return attempt }
+        let token = capability.token(for: message.requestId)
+        var redacted = attempt
+        redacted.responseExcerpt = attempt.responseExcerpt?.replacingOccurrences(of: token, with: "<callback-token>")
+        redacted.error = attempt.error?.replacingOccurrences(of: token, with: "<callback-token>")
+        return redacted
     }
 
     /// A synchronous adapter's decision carried by a delivery's answer (SPEC §4, second row).

@@ -138,12 +138,10 @@ public final class Dispatcher: Service, Sendable {
         let disposition = policy.disposition(
             after: verdict, attemptNumber: claimed.roundAttempt, now: now, deadline: message.deadline, random: random
         )
-        var attempt = Self.attemptRecord(
+        let attempt = routing.redacted(Self.attemptRecord(
             messageId: message.id, number: message.attemptCount + 1, started: started, durationMs: durationMs,
             answer: answer, verdict: verdict
-        )
-        attempt.responseExcerpt = routing.redacted(attempt.responseExcerpt, of: message)
-        attempt.error = routing.redacted(attempt.error, of: message)
+        ), of: message)
         var disableReason: String?
         if case .permanent(_, true) = verdict, message.purpose == .delivery { disableReason = "gone: the endpoint answered 410" }
         let completion = AttemptCompletion(

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Dispatch
 import Foundation
 import NIOCore
 import RelayCore
@@ -17,9 +18,18 @@ public struct EgressGuard: Sendable {
 
     /// Why a delivery to `url` must not be attempted, or nil. A host that does not resolve is left to the
     /// HTTP client, which reports the lookup failure as a retryable error.
-    func refusal(for url: String) -> String? {
+    func refusal(for url: String) async -> String? {
         guard let host = URL(string: url)?.host else { return nil }
-        let addresses = IPAddress(host).map { [$0] } ?? resolve(host)
+        let addresses: [IPAddress]
+        if let literal = IPAddress(host) {
+            addresses = [literal]
+        } else {
+            // getaddrinfo blocks; keep it off the cooperative pool (two threads on this machine).
+            let resolve = self.resolve
+            addresses = await withCheckedContinuation { continuation in
+                DispatchQueue.global().async { continuation.resume(returning: resolve(host)) }
+            }
+        }
         for address in addresses {
             if let reason = policy.refusal(for: address) {
                 return host == address.description ? reason : "\(host) resolves to \(reason)"

@@ -38,7 +38,7 @@ public struct HTTPDeliverer: Sendable {
         url: String, messageId: String, body: Data, secrets: [WebhookSecret], headers: [String: String],
         timeout: TimeInterval, now: Date
     ) async -> DeliveryAnswer {
-        if let reason = egress.refusal(for: url) { return .transportFailure(.refusedAddress(reason)) }
+        if let reason = await egress.refusal(for: url) { return .transportFailure(.refusedAddress(reason)) }
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         for (name, value) in headers { request.headers.replaceOrAdd(name: name, value: value) }

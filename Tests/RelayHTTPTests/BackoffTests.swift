@@ -20,7 +20,7 @@ import Testing
         _ = try await submit(relay, "c-backoff")
         try await eventually("first attempt") { try await firstMessage(relay, "c-backoff")["attempt_count"] == 1 }
         // 1st retry: d = 2 s, lower bound 1 s.
-        #expect(try await firstMessage(relay, "c-backoff")["due_at"]?.stringValue == APITimeFormat.string(clock.now().addingTimeInterval(1)))
+        #expect(try await firstMessage(relay, "c-backoff")["due_at"]?.stringValue == ISO8601.string(clock.now().addingTimeInterval(1)))
         relay.poke()
         try await Task.sleep(for: .milliseconds(150))
         #expect(adapter.requests.count == 1, "nothing is due before the clock moves")
@@ -28,7 +28,7 @@ import Testing
         relay.poke()
         try await eventually("second attempt") { try await firstMessage(relay, "c-backoff")["attempt_count"] == 2 }
         // 2nd retry: d = 4 s, lower bound 2 s.
-        #expect(try await firstMessage(relay, "c-backoff")["due_at"]?.stringValue == APITimeFormat.string(clock.now().addingTimeInterval(2)))
+        #expect(try await firstMessage(relay, "c-backoff")["due_at"]?.stringValue == ISO8601.string(clock.now().addingTimeInterval(2)))
         clock.advance(by: 2)
         relay.poke()
         try await eventually("delivered") { try await firstMessage(relay, "c-backoff")["state"] == "delivered" }
@@ -45,7 +45,7 @@ import Testing
         _ = try await registerEndpoint(relay, name: "tg", url: adapter.url)
         _ = try await submit(relay, "c-429")
         try await eventually("first attempt") { try await firstMessage(relay, "c-429")["attempt_count"] == 1 }
-        #expect(try await firstMessage(relay, "c-429")["due_at"]?.stringValue == APITimeFormat.string(clock.now().addingTimeInterval(120)))
+        #expect(try await firstMessage(relay, "c-429")["due_at"]?.stringValue == ISO8601.string(clock.now().addingTimeInterval(120)))
         await relay.stop()
         await adapter.stop()
     }
@@ -68,12 +68,5 @@ import Testing
         #expect(message["dead_reason"] == "deadline" && message["attempt_count"] == 3)
         await relay.stop()
         await adapter.stop()
-    }
-}
-
-/// The API's time format, for comparing `due_at` with the injected clock.
-enum APITimeFormat {
-    static func string(_ date: Date) -> String {
-        date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
     }
 }

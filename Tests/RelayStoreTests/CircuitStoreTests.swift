@@ -50,9 +50,9 @@ import Testing
 
     @Test func theCircuitStateIsDerivedInOnePlace() {
         let breaker = CircuitBreaker(failureThreshold: 2, probeInterval: 10)
-        #expect(breaker.state(nextProbeAt: nil, now: t0) == .closed)
-        #expect(breaker.state(nextProbeAt: t0.addingTimeInterval(1), now: t0) == .open)
-        #expect(breaker.state(nextProbeAt: t0, now: t0) == .probing)
+        #expect(CircuitBreaker.state(nextProbeAt: nil, now: t0) == .closed)
+        #expect(CircuitBreaker.state(nextProbeAt: t0.addingTimeInterval(1), now: t0) == .open)
+        #expect(CircuitBreaker.state(nextProbeAt: t0, now: t0) == .probing)
         #expect(breaker.nextProbe(afterSuccess: false, consecutiveFailures: 1, wasOpen: false, now: t0) == nil)
         #expect(breaker.nextProbe(afterSuccess: false, consecutiveFailures: 2, wasOpen: false, now: t0) == t0.addingTimeInterval(10))
         #expect(breaker.nextProbe(afterSuccess: true, consecutiveFailures: 0, wasOpen: true, now: t0) == nil)

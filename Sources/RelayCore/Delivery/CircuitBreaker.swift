@@ -22,7 +22,7 @@ public struct CircuitBreaker: Sendable, Equatable {
     }
 
     /// The circuit's state from what the store keeps: failures in a row and when the next probe is due.
-    public func state(nextProbeAt: Date?, now: Date) -> State {
+    public static func state(nextProbeAt: Date?, now: Date) -> State {
         guard let nextProbeAt else { return .closed }
         return now < nextProbeAt ? .open : .probing
     }

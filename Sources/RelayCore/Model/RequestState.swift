@@ -56,3 +56,10 @@ extension RequestState {
         }
     }
 }
+
+extension Decision {
+    /// The decision that leads to `state`; nil for `requested`, which no decision leads to.
+    public init?(_ state: RequestState) {
+        self.init(rawValue: state.rawValue)
+    }
+}

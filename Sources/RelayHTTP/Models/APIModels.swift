@@ -43,7 +43,7 @@ struct EndpointView: Encodable {
         enabled = endpoint.enabled
         disabledReason = endpoint.disabledReason
         previousSecretExpiresAt = endpoint.activeSecrets(at: now).compactMap(\.expiresAt).max()
-        circuit = CircuitBreaker().state(nextProbeAt: endpoint.nextProbeAt, now: now).rawValue
+        circuit = CircuitBreaker.state(nextProbeAt: endpoint.nextProbeAt, now: now).rawValue
         consecutiveFailures = endpoint.consecutiveFailures
         nextProbeAt = endpoint.nextProbeAt
         createdAt = endpoint.createdAt

@@ -87,10 +87,3 @@ enum AdapterAnswer {
         return JSONResponse.make(status: status, body)
     }
 }
-
-extension Decision {
-    /// The decision that leads to `state`; nil for `requested`.
-    init?(_ state: RequestState) {
-        self.init(rawValue: state.rawValue)
-    }
-}

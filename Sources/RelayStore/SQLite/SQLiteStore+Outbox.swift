@@ -22,7 +22,7 @@ extension SQLiteStore {
                     WHERE endpoint_id = ? AND state IN ('pending', 'inflight') AND state = 'inflight' AND due_at > ?
                     """, arguments: [endpoint.id, nowSeconds]) ?? 0
                 var take = min(endpoint.concurrency - inFlight, limit - claimed.count)
-                switch circuit.state(nextProbeAt: endpoint.nextProbeAt, now: now) {
+                switch CircuitBreaker.state(nextProbeAt: endpoint.nextProbeAt, now: now) {
                 case .closed: break
                 case .open: continue
                 case .probing:
@@ -104,16 +104,19 @@ extension SQLiteStore {
                 state = .dead
                 deadReason = reason
             }
-            try db.execute(sql: """
+            // RETURNING hands back what the rest of the record needs, so nothing below reads the message again.
+            guard let owner = try Row.fetchOne(db, sql: """
                 UPDATE messages
                 SET state = ?, attempt_count = attempt_count + 1, due_at = ?, lease_owner = NULL,
                     dead_reason = ?, dead_at = ?, last_error = ?, updated_at = ?
                 WHERE id = ? AND lease_token = ? AND state = 'inflight'
+                RETURNING request_id, endpoint_id
                 """, arguments: [
                     state.rawValue, dueAt, deadReason?.rawValue, deadReason == nil ? nil : now, attempt.error, now,
                     completion.messageId, completion.leaseToken,
-                ])
-            guard db.changesCount == 1 else { return false }
+                ]) else { return false }
+            let requestId: String = owner["request_id"]
+            let endpointId: String? = owner["endpoint_id"]
             try db.execute(sql: """
                 INSERT INTO attempts (message_id, number, started_at, duration_ms, status_code, error, response_excerpt, outcome)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -121,21 +124,17 @@ extension SQLiteStore {
                     attempt.messageId, attempt.number, attempt.startedAt.timeIntervalSince1970, attempt.durationMs,
                     attempt.statusCode, attempt.error, attempt.responseExcerpt, attempt.outcome.rawValue,
                 ])
-            if completion.decision != nil || completion.controlPlaneAnswer != nil,
-               let requestId = try String.fetchOne(db, sql: "SELECT request_id FROM messages WHERE id = ?", arguments: [completion.messageId]) {
-                if let answer = completion.controlPlaneAnswer {
-                    try db.execute(sql: """
-                        UPDATE requests SET control_plane_state = ?, flag = COALESCE(?, flag), updated_at = ? WHERE id = ?
-                        """, arguments: [answer.state, answer.flag, now, requestId])
-                }
-                if let decision = completion.decision, let request = try Self.request(db, .id(requestId)) {
-                    _ = try Self.apply(decision, to: request, planner: planner, now: SQLiteRows.date(now), db)
-                }
+            if let answer = completion.controlPlaneAnswer {
+                try db.execute(sql: """
+                    UPDATE requests SET control_plane_state = ?, flag = COALESCE(?, flag), updated_at = ? WHERE id = ?
+                    """, arguments: [answer.state, answer.flag, now, requestId])
             }
-            if let endpoint = try Row.fetchOne(db, sql: """
-                SELECT e.id, e.consecutive_failures, e.next_probe_at FROM endpoints e
-                JOIN messages m ON m.endpoint_id = e.id WHERE m.id = ?
-                """, arguments: [completion.messageId]) {
+            if let decision = completion.decision, let request = try Self.request(db, .id(requestId)) {
+                _ = try Self.apply(decision, to: request, planner: planner, now: SQLiteRows.date(now), db)
+            }
+            if let endpointId, let endpoint = try Row.fetchOne(db, sql: """
+                SELECT consecutive_failures, next_probe_at FROM endpoints WHERE id = ?
+                """, arguments: [endpointId]) {
                 let succeeded = completion.attempt.outcome == .delivered
                 let previousFailures: Int = endpoint["consecutive_failures"]
                 let wasOpen = (endpoint["next_probe_at"] as Double?) != nil
@@ -145,14 +144,13 @@ extension SQLiteStore {
                     let nextProbe = circuit.nextProbe(afterSuccess: succeeded, consecutiveFailures: failures,
                                                       wasOpen: wasOpen, now: SQLiteRows.date(now))
                     try db.execute(sql: "UPDATE endpoints SET consecutive_failures = ?, next_probe_at = ? WHERE id = ?",
-                                   arguments: [failures, nextProbe?.timeIntervalSince1970, endpoint["id"] as String])
+                                   arguments: [failures, nextProbe?.timeIntervalSince1970, endpointId])
                 }
             }
-            if let reason = completion.disableEndpointReason {
+            if let reason = completion.disableEndpointReason, let endpointId {
                 try db.execute(sql: """
-                    UPDATE endpoints SET enabled = 0, disabled_reason = ?, updated_at = ?
-                    WHERE id = (SELECT endpoint_id FROM messages WHERE id = ?)
-                    """, arguments: [reason, now, completion.messageId])
+                    UPDATE endpoints SET enabled = 0, disabled_reason = ?, updated_at = ? WHERE id = ?
+                    """, arguments: [reason, now, endpointId])
             }
             return true
         }
