@@ -25,12 +25,16 @@ run: build
 	RELAY_ADMIN_TOKEN=$(DEV_ADMIN_TOKEN) RELAY_SUBMIT_TOKEN=$(DEV_SUBMIT_TOKEN) \
 	RELAY_CALLBACK_TOKEN=$(DEV_CALLBACK_TOKEN) $(BIN) serve --config Config/relay.yaml
 
-# One build of the code and the tests, then the tests without rebuilding. The suite takes well under a
-# minute; the time limit turns a hung test into a failure instead of a stalled CI run.
+# One build of the code and the tests, then: the test suite; the isolation measurement on its own (it
+# times latencies, so it must not share the two cores with the rest); the API fuzzing of the built
+# binary against openapi.yaml. Time limits turn a hang into a failure instead of a stalled CI run.
 test: packages
 	python3 scripts/check-openapi.py openapi.yaml
+	python3 scripts/check-deploy.py
 	$(SWIFT) build --build-tests
-	timeout 900 $(SWIFT) test --skip-build
+	timeout 900 $(SWIFT) test --skip-build --skip IsolationTests
+	timeout 300 $(SWIFT) test --skip-build --filter IsolationTests
+	timeout 600 scripts/fuzz-api.sh $(BIN)
 
 # The relay, a sample adapter and a sample control plane on loopback: two requests' lives, printed.
 demo: build

@@ -16,13 +16,15 @@ public final class Dispatcher: Service, Sendable {
     let options: DispatcherOptions
     let routing: DeliveryRouting
     let wake: WakeSignal
+    let metrics: RelayMetrics
     let logger: Logger
     private let inFlight = Atomic<Int>(0)
     private let stopping = Atomic<Bool>(false)
 
     public init(store: any RelayStore, deliverer: HTTPDeliverer, clock: any RelayClock = SystemClock(),
                 random: any RandomSource = SystemRandom(), options: DispatcherOptions = DispatcherOptions(),
-                routing: DeliveryRouting, wake: WakeSignal, logger: Logger = Logger(label: "relay.dispatcher")) {
+                routing: DeliveryRouting, wake: WakeSignal, metrics: RelayMetrics = .disabled,
+                logger: Logger = Logger(label: "relay.dispatcher")) {
         self.store = store
         self.deliverer = deliverer
         self.clock = clock
@@ -30,6 +32,7 @@ public final class Dispatcher: Service, Sendable {
         self.options = options
         self.routing = routing
         self.wake = wake
+        self.metrics = metrics
         self.logger = logger
     }
 
@@ -166,6 +169,8 @@ public final class Dispatcher: Service, Sendable {
             logger.error("could not record attempt; the message is retried when its lease expires", metadata: metadata)
             return
         }
+        metrics.attempt(message, outcome: attempt.outcome, duration: elapsed)
+        metrics.finished(message, disposition: disposition, at: now)
         switch disposition {
         case .delivered:
             if let decision = completion.decision { metadata["sync_decision"] = "\(decision.decision.rawValue)" }

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import Prometheus
 import RelayCore
 import RelayDelivery
 import RelayStore
@@ -15,13 +16,26 @@ public struct RelayDependencies: Sendable {
     public var wake: WakeSignal
     /// Forward planning and callback capabilities, shared with the dispatcher.
     public var routing: DeliveryRouting
+    /// Where the relay's series are recorded, and the registry `/metrics` renders them from.
+    public var metrics: RelayMetrics
+    public var metricsRegistry: PrometheusCollectorRegistry
 
-    public init(store: any RelayStore, settings: RelaySettings, clock: any RelayClock, wake: WakeSignal, routing: DeliveryRouting) {
+    public init(store: any RelayStore, settings: RelaySettings, clock: any RelayClock, wake: WakeSignal, routing: DeliveryRouting,
+                metricsRegistry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.store = store
         self.settings = settings
         self.clock = clock
         self.wake = wake
         self.routing = routing
+        self.metricsRegistry = metricsRegistry
+        self.metrics = RelayMetrics(factory: Self.metricsFactory(metricsRegistry))
+    }
+
+    /// The swift-metrics factory over `registry`, with the delivery-latency buckets long enough for retries.
+    public static func metricsFactory(_ registry: PrometheusCollectorRegistry) -> PrometheusMetricsFactory {
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.durationHistogramBuckets[RelayMetrics.Name.deliveryLatency] = RelayMetrics.deliveryLatencyBuckets
+        return factory
     }
 }
 
@@ -39,8 +53,11 @@ public enum RelayRouter {
             .add(middleware: RequireToken(api: "submit", setting: "RELAY_SUBMIT_TOKEN", token: dependencies.settings.submitToken))
         DropInRoutes(dependencies: dependencies).register(on: dropIn)
 
-        CallbackRoutes(dependencies: dependencies).registerCapability(on: router)
+        let capability = router.group()
+            .add(middleware: CallbackMetricsMiddleware(metrics: dependencies.metrics, path: "capability"))
+        CallbackRoutes(dependencies: dependencies).registerCapability(on: capability)
         let shared = router.group()
+            .add(middleware: CallbackMetricsMiddleware(metrics: dependencies.metrics, path: "shared_token"))
             .add(middleware: RequireCallbackToken(token: dependencies.settings.callbackToken))
         CallbackRoutes(dependencies: dependencies).registerShared(on: shared)
 
@@ -49,6 +66,7 @@ public enum RelayRouter {
         EndpointRoutes(dependencies: dependencies).register(on: admin)
         RequestRoutes(dependencies: dependencies).register(on: admin)
         DeadLetterRoutes(dependencies: dependencies).register(on: admin)
+        MethodNotAllowed.register(on: router)
         return router
     }
 }

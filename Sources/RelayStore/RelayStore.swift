@@ -66,6 +66,14 @@ public protocol RelayStore: Sendable {
     /// Replays every dead letter matching `filter` (its cursor and limit are ignored) in one transaction,
     /// or with `dryRun` only counts them. Returns the count.
     func replayDeadLetters(_ filter: DeadLetterQuery, now: Date, deadline: Date, dryRun: Bool) async throws -> Int
+
+    // MARK: Housekeeping
+
+    /// Messages by state and dead letters by reason.
+    func outboxCounts() async throws -> OutboxCounts
+    /// Deletes up to `limit` decided requests last changed before `cutoff` that have nothing left to
+    /// deliver, with their messages, attempts and idempotency keys, in one short transaction.
+    func purgeFinished(before cutoff: Date, limit: Int) async throws -> PurgeResult
 }
 
 /// Errors a store reports to its callers.

@@ -13,7 +13,7 @@ import RelayStore
 struct CallbackRoutes {
     let dependencies: RelayDependencies
 
-    func registerCapability(on router: Router<BasicRequestContext>) {
+    func registerCapability(on router: RouterGroup<BasicRequestContext>) {
         router.post("/callbacks/:token") { request, context in
             let token = try context.parameters.require("token")
             let lookup = RequestLookup.callbackTokenHash(CapabilityToken.hash(token))
@@ -63,7 +63,8 @@ struct CallbackRoutes {
             return JSONResponse.make(status: .ok, CallbackAnswer(request, duplicate: false))
         case .duplicate(let request):
             logger.info("duplicate decision", metadata: ["request_id": "\(request.id)", "decision": "\(decision.decision.rawValue)", "via": "\(path)"])
-            return JSONResponse.make(status: .ok, CallbackAnswer(request, duplicate: true))
+            // The same header as a replayed submit: the answer repeats an earlier outcome, nothing changed.
+            return JSONResponse.make(status: .ok, CallbackAnswer(request, duplicate: true), headers: [.idempotentReplayed: "true"])
         case .refused(let request):
             var error = APIError(.conflict, code: "transition_refused",
                                  "request \(request.id) is \(request.state.rawValue); a \(decision.decision.rawValue) decision cannot follow it")
@@ -130,10 +131,11 @@ enum CallbackBodies {
         if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
             throw APIError.badRequest("unknown field \(unknown)", field: unknown)
         }
+        let correlation = try optionalString(object, "correlation_id")
         let lookup: RequestLookup
         switch object["approval_request_id"] {
         case nil, .null?:
-            guard let correlationId = object["correlation_id"]?.stringValue, !correlationId.isEmpty else {
+            guard let correlationId = correlation, !correlationId.isEmpty else {
                 throw APIError.badRequest("approval_request_id is required (a positive int64), or correlation_id", field: "approval_request_id")
             }
             lookup = .correlationId(correlationId, kind: nil)

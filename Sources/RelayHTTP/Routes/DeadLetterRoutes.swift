@@ -70,7 +70,7 @@ struct DeadLetterRoutes {
             since: parameters.get("since"), until: parameters.get("until")
         )
         if let cursor = parameters.get("cursor") {
-            guard Data(base64Encoded: cursor) != nil else { throw APIError.badRequest("cursor is not one this relay issued", field: "cursor") }
+            guard DeadLetterCursor(cursor) != nil else { throw APIError.badRequest("cursor is not one this relay issued", field: "cursor") }
             query.cursor = cursor
         }
         if let limit = parameters.get("limit") {
@@ -87,6 +87,9 @@ struct DeadLetterRoutes {
 /// string, a bulk-replay body and the command line.
 public enum DeadLetterFilter {
     public static func make(endpoint: String?, kind: String?, reason: String?, since: String?, until: String?) throws -> DeadLetterQuery {
+        // An empty filter (`?since=`, as forms and scripts send) means the filter is not given.
+        func given(_ text: String?) -> String? { text?.isEmpty == false ? text : nil }
+        let (endpoint, kind, reason, since, until) = (given(endpoint), given(kind), given(reason), given(since), given(until))
         var query = DeadLetterQuery()
         query.endpoint = endpoint
         if let kind {

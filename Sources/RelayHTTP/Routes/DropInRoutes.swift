@@ -53,6 +53,7 @@ struct DropInRoutes {
         switch try await dependencies.store.submit(newRequest) {
         case .created(let created):
             dependencies.wake.signal()
+            dependencies.metrics.submitted(kind: kind, api: "drop-in")
             logger.info("request accepted", metadata: [
                 "request_id": "\(created.id)", "correlation_id": "\(created.correlationId)", "kind": "\(kind.rawValue)", "door": "drop-in",
             ])

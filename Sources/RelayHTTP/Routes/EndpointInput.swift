@@ -50,6 +50,14 @@ enum EndpointInput {
             if let reserved = headers.keys.first(where: { reservedHeaders.contains($0.lowercased()) }) {
                 throw APIError.badRequest("header \(reserved) is set by the relay and cannot be overridden", field: "headers")
             }
+            for (name, value) in headers {
+                guard isToken(name) else {
+                    throw APIError.badRequest("header name \(name.debugDescription) is not an HTTP token (letters, digits and !#$%&'*+.^_`|~-)", field: "headers")
+                }
+                guard isVisibleASCIIValue(value) else {
+                    throw APIError.badRequest("the value of header \(name) must be visible ASCII, without leading or trailing white space", field: "headers")
+                }
+            }
             endpoint.headers = headers
         }
         if let tools = try reader.strings("tools") { endpoint.tools = tools }
@@ -64,6 +72,18 @@ enum EndpointInput {
             throw APIError.badRequest("name must be 1-64 characters of letters, digits, '-', '_' or '.'", field: "name")
         }
         return name
+    }
+
+    static func isToken(_ name: String) -> Bool {
+        !name.isEmpty && name.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "!#$%&'*+.^_`|~-".unicodeScalars.contains($0)) }
+    }
+
+    /// A header value that every HTTP stack passes through unchanged: visible ASCII, inner spaces and tabs.
+    static func isVisibleASCIIValue(_ value: String) -> Bool {
+        let scalars = Array(value.unicodeScalars)
+        let visible: (Unicode.Scalar) -> Bool = { (0x21...0x7E).contains($0.value) }
+        guard let first = scalars.first, let last = scalars.last else { return true }
+        return visible(first) && visible(last) && scalars.allSatisfy { visible($0) || $0 == " " || $0 == "\t" }
     }
 
     static func validURL(_ text: String) throws -> String {

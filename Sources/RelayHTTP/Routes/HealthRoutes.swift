@@ -1,11 +1,14 @@
 import Foundation
 import Hummingbird
+import HTTPTypes
 import Logging
 import NIOCore
+import Prometheus
 import RelayDelivery
 import RelayStore
 
-/// `GET /healthz` (the process answers) and `GET /readyz` (the store answers and its schema is current).
+/// `GET /healthz` (the process answers), `GET /readyz` (the store answers and its schema is current) and
+/// `GET /metrics` (Prometheus text format, unauthenticated like the probes: it holds counts and endpoint names only).
 struct HealthRoutes {
     let dependencies: RelayDependencies
 
@@ -16,6 +19,14 @@ struct HealthRoutes {
         router.get("/readyz") { _, _ in
             let ready = await dependencies.store.isReady()
             return JSONResponse.make(status: ready ? .ok : .serviceUnavailable, Status(status: ready ? "ready" : "store unavailable or schema not current"))
+        }
+        router.get("/metrics") { _, _ in
+            // The outbox gauges are counted now, so a scrape always sees the store as it is.
+            dependencies.metrics.outbox(try await dependencies.store.outboxCounts())
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+            let body = dependencies.metricsRegistry.emitToBuffer()
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
         }
     }
 

@@ -49,6 +49,7 @@ struct SubmitRoutes {
         switch try await dependencies.store.submit(stored) {
         case .created(let created):
             dependencies.wake.signal()
+            dependencies.metrics.submitted(kind: created.kind, api: "native")
             logger.info("request accepted", metadata: [
                 "request_id": "\(created.id)", "correlation_id": "\(created.correlationId)",
                 "kind": "\(created.kind.rawValue)", "messages": "\(stored.messages.count)",

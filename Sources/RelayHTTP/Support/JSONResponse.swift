@@ -42,7 +42,9 @@ public enum APITime {
 
     /// Parses ISO 8601 (with or without fractional seconds) or unix seconds.
     public static func parse(_ text: String) -> Date? {
-        if let seconds = Double(text) { return Date(timeIntervalSince1970: seconds) }
+        if !text.isEmpty, text.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") }), let seconds = Double(text) {
+            return Date(timeIntervalSince1970: seconds)
+        }
         if let date = try? Date(text, strategy: .iso8601) { return date }
         return try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))
     }

@@ -102,6 +102,11 @@ enum SQLiteSchema {
                 ALTER TABLE endpoints ADD COLUMN next_probe_at REAL;
                 """)
         }
+        migrator.registerMigration("v4-retention") { db in
+            try db.execute(sql: """
+                CREATE INDEX requests_decided ON requests(updated_at) WHERE state <> 'requested';
+                """)
+        }
         return migrator
     }
 }

@@ -112,23 +112,3 @@ extension SQLiteStore {
 }
 
 /// An opaque position in the dead-letter list: the last item's death time and id.
-struct DeadLetterCursor {
-    var deadAt: Double
-    var id: String
-
-    init(deadAt: Double, id: String) {
-        self.deadAt = deadAt
-        self.id = id
-    }
-
-    init?(_ text: String) {
-        guard let data = Data(base64Encoded: text), let decoded = String(data: data, encoding: .utf8),
-              let bar = decoded.firstIndex(of: "|"), let deadAt = Double(decoded[..<bar]) else { return nil }
-        self.deadAt = deadAt
-        self.id = String(decoded[decoded.index(after: bar)...])
-    }
-
-    var encoded: String {
-        Data("\(deadAt)|\(id)".utf8).base64EncodedString()
-    }
-}

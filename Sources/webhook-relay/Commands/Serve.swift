@@ -46,11 +46,15 @@ struct RelayServer {
             connectionsPerHost: configuration.settings.defaultEndpointConcurrency, egress: egress
         )
         let routing = try configuration.routing()
+        let dependencies = RelayDependencies(store: store, settings: configuration.settings, clock: clock, wake: wake, routing: routing)
         let dispatcher = Dispatcher(
             store: store, deliverer: HTTPDeliverer(client: client, egress: egress), clock: clock, options: configuration.dispatcher,
-            routing: routing, wake: wake, logger: Logger(label: "relay.dispatcher")
+            routing: routing, wake: wake, metrics: dependencies.metrics, logger: Logger(label: "relay.dispatcher")
         )
-        let dependencies = RelayDependencies(store: store, settings: configuration.settings, clock: clock, wake: wake, routing: routing)
+        let retention = RetentionSweeper(
+            store: store, clock: clock, options: configuration.retention, metrics: dependencies.metrics,
+            logger: Logger(label: "relay.retention")
+        )
         let logger = self.logger
         let app = Application(
             router: RelayRouter.build(dependencies),
@@ -62,7 +66,7 @@ struct RelayServer {
         )
         logStartup()
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: dispatcher), .init(service: app)],
+            services: [.init(service: retention), .init(service: dispatcher), .init(service: app)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         ))
@@ -79,7 +83,7 @@ struct RelayServer {
     private func logStartup() {
         let settings = configuration.settings
         logger.info("relay starting", metadata: [
-            "version": "\(RelayVersion.current)", "database": "\(configuration.database)",
+            "version": "\(RelayVersion.current)", "database": "\(configuration.database.redacted)",
             "public_url": "\(configuration.publicURL)", "egress": "\(configuration.egress.mode.rawValue)",
         ])
         if settings.adminToken == nil { logger.warning("no admin token (RELAY_ADMIN_TOKEN): the admin API refuses every call") }

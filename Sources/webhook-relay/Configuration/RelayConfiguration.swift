@@ -20,6 +20,7 @@ struct RelayConfiguration {
     var forwardDeadline: TimeInterval
     var retry: RetryPolicy
     var dispatcher: DispatcherOptions
+    var retention: RetentionOptions
     var sqliteSynchronous: SQLiteStore.Synchronous
     var egress: EgressPolicy
     var logLevel: Logger.Level
@@ -27,6 +28,17 @@ struct RelayConfiguration {
     enum DatabaseLocation: Equatable {
         case sqlite(path: String)
         case postgres(url: String)
+
+        /// For logs: a PostgreSQL URL without its password.
+        var redacted: String {
+            switch self {
+            case .sqlite(let path): return "sqlite:" + path
+            case .postgres(let url):
+                guard var components = URLComponents(string: url) else { return "postgres://(unparsable URL)" }
+                if components.password != nil { components.password = "REDACTED" }
+                return components.string ?? "postgres://(unparsable URL)"
+            }
+        }
     }
 
     static func load(path: String, required: Bool, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> RelayConfiguration {
@@ -101,6 +113,12 @@ struct RelayConfiguration {
             shutdownGrace: .milliseconds(try values.int("delivery.shutdown_grace_ms", in: 0...600_000)),
             retry: retry
         )
+        let retentionDays = try values.int("retention.days", in: 0...36_500)
+        let retention = RetentionOptions(
+            age: retentionDays == 0 ? nil : TimeInterval(retentionDays) * 86_400,
+            interval: .seconds(try values.int("retention.sweep_interval_sec", in: 1...86_400)),
+            batchSize: try values.int("retention.batch_size", in: 1...10_000)
+        )
         guard let synchronous = SQLiteStore.Synchronous(rawValue: (values.string("sqlite.synchronous") ?? "full").uppercased()) else {
             throw ConfigurationError("sqlite.synchronous must be full or normal")
         }
@@ -129,7 +147,8 @@ struct RelayConfiguration {
                 failureThreshold: try values.int("delivery.circuit_failures", in: 1...10_000),
                 probeInterval: Double(try values.int("delivery.circuit_probe_interval_ms", in: 100...3_600_000)) / 1000
             ),
-            forwardDeadline: TimeInterval(try values.int("forward_deadline_sec", in: 60...(30 * 86400))), retry: retry, dispatcher: dispatcher, sqliteSynchronous: synchronous,
+            forwardDeadline: TimeInterval(try values.int("forward_deadline_sec", in: 60...(30 * 86400))), retry: retry, dispatcher: dispatcher,
+            retention: retention, sqliteSynchronous: synchronous,
             egress: EgressPolicy(mode: egressMode, allow: egressAllow),
             logLevel: level
         )

@@ -36,6 +36,9 @@ struct Setting: Sendable {
         Setting(key: "delivery.shutdown_grace_ms", environment: "RELAY_SHUTDOWN_GRACE_MS", defaultValue: "10000"),
         Setting(key: "egress.mode", environment: "RELAY_EGRESS", defaultValue: "default"),
         Setting(key: "egress.allow", environment: "RELAY_EGRESS_ALLOW", defaultValue: nil),
+        Setting(key: "retention.days", environment: "RELAY_RETENTION_DAYS", defaultValue: "30"),
+        Setting(key: "retention.sweep_interval_sec", environment: "RELAY_RETENTION_SWEEP_INTERVAL_SEC", defaultValue: "300"),
+        Setting(key: "retention.batch_size", environment: "RELAY_RETENTION_BATCH_SIZE", defaultValue: "200"),
         Setting(key: "sqlite.synchronous", environment: "RELAY_SQLITE_SYNCHRONOUS", defaultValue: "full"),
         Setting(key: "log_level", environment: "RELAY_LOG_LEVEL", defaultValue: "info"),
     ]

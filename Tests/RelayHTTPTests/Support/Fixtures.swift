@@ -68,23 +68,15 @@ func officialVerification(secret: String, received: ReceivedRequest) throws -> S
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     let bodyFile = folder.appendingPathComponent("body")
     try received.body.write(to: bodyFile)
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", """
+    let run = try runPython("""
         import os, sys
         from standardwebhooks.webhooks import Webhook
         body = open(sys.argv[1], "rb").read()
         headers = {"webhook-id": os.environ["WH_ID"], "webhook-timestamp": os.environ["WH_TS"], "webhook-signature": os.environ["WH_SIG"]}
         Webhook(os.environ["WH_SECRET"]).verify(body, headers)
-        """, bodyFile.path]
-    process.environment = ProcessInfo.processInfo.environment.merging([
+        """, arguments: [bodyFile.path], environment: [
         "WH_ID": received.header("webhook-id") ?? "", "WH_TS": received.header("webhook-timestamp") ?? "",
         "WH_SIG": received.header("webhook-signature") ?? "", "WH_SECRET": secret,
-    ]) { $1 }
-    let errors = Pipe()
-    process.standardError = errors
-    try process.run()
-    let complaint = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    return process.terminationStatus == 0 ? nil : complaint
+    ])
+    return run.status == 0 ? nil : run.errors
 }

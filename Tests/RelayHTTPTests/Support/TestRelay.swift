@@ -7,6 +7,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import Prometheus
 import RelayCore
 import RelayDelivery
 import RelayHTTP
@@ -25,6 +26,7 @@ final class TestRelay: Sendable {
     let databasePath: String
     let clock: any RelayClock
     let wake: WakeSignal
+    let metricsRegistry: PrometheusCollectorRegistry
     private let group: ServiceGroup
     private let task: Task<Void, any Error>
     private let client: HTTPClient
@@ -32,7 +34,8 @@ final class TestRelay: Sendable {
     var baseURL: String { "http://127.0.0.1:\(port)" }
 
     private init(port: Int, store: SQLiteStore, databasePath: String, clock: any RelayClock, wake: WakeSignal,
-                 group: ServiceGroup, task: Task<Void, any Error>, client: HTTPClient) {
+                 metricsRegistry: PrometheusCollectorRegistry, group: ServiceGroup, task: Task<Void, any Error>, client: HTTPClient) {
+        self.metricsRegistry = metricsRegistry
         self.port = port
         self.store = store
         self.databasePath = databasePath
@@ -53,10 +56,13 @@ final class TestRelay: Sendable {
         retry: RetryPolicy = RetryPolicy(base: 0.05, cap: 1, maxAttempts: 5, attemptTimeout: 2, connectTimeout: 1),
         shutdownGrace: Duration = .seconds(5), controlPlane: ControlPlaneSink? = nil,
         callbackKey: [UInt8] = TestRelay.callbackKey, egress: EgressGuard = EgressGuard(policy: EgressPolicy()),
-        circuit: CircuitBreaker = CircuitBreaker()
+        circuit: CircuitBreaker = CircuitBreaker(), logger: Logger? = nil
     ) async throws -> TestRelay {
-        var logger = Logger(label: "test-relay")
-        logger.logLevel = .error
+        let logger = logger ?? {
+            var quiet = Logger(label: "test-relay")
+            quiet.logLevel = .error
+            return quiet
+        }()
         let store = try SQLiteStore(path: databasePath, circuit: circuit, logger: logger)
         try await store.migrate()
         let wake = WakeSignal()
@@ -72,12 +78,14 @@ final class TestRelay: Sendable {
                 planner: ForwardPlanner(controlPlane: controlPlane, forwardWindow: 3600),
                 capability: CallbackCapability(key: callbackKey, publicURL: "http://127.0.0.1:\(port)")
             )
+            let metricsRegistry = PrometheusCollectorRegistry()
+            let dependencies = RelayDependencies(store: store, settings: relaySettings, clock: clock, wake: wake, routing: routing,
+                                                 metricsRegistry: metricsRegistry)
             let dispatcher = Dispatcher(
                 store: store, deliverer: HTTPDeliverer(client: client, egress: egress), clock: clock, random: random,
                 options: DispatcherOptions(pollInterval: .milliseconds(50), shutdownGrace: shutdownGrace, retry: retry),
-                routing: routing, wake: wake, logger: logger
+                routing: routing, wake: wake, metrics: dependencies.metrics, logger: logger
             )
-            let dependencies = RelayDependencies(store: store, settings: relaySettings, clock: clock, wake: wake, routing: routing)
             let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
             let app = Application(
                 router: RelayRouter.build(dependencies), configuration: .init(address: .hostname("127.0.0.1", port: port)),
@@ -91,7 +99,7 @@ final class TestRelay: Sendable {
             var iterator = portStream.makeAsyncIterator()
             if await iterator.next() != nil {
                 return TestRelay(port: port, store: store, databasePath: databasePath, clock: clock, wake: wake,
-                                 group: group, task: task, client: client)
+                                 metricsRegistry: metricsRegistry, group: group, task: task, client: client)
             }
         }
         throw POSIXError(.EADDRINUSE)

@@ -1,0 +1,48 @@
+import Foundation
+import NIOHTTP1
+import Testing
+
+/// The `webhook-relay serve` binary as an operator runs it, its log (standard error) captured to a file.
+final class RelayProcess: Sendable {
+    let process: Process
+    let baseURL: String
+    let logFile: URL
+
+    private init(process: Process, baseURL: String, logFile: URL) {
+        self.process = process
+        self.baseURL = baseURL
+        self.logFile = logFile
+    }
+
+    /// Starts the relay on a free loopback port with `environment` on top of a fresh SQLite file.
+    static func start(environment: [String: String]) async throws -> RelayProcess {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("relay-proc-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let logFile = folder.appendingPathComponent("relay.log")
+        _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        let port = try freePort()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CommandLineTests.binary)
+        process.arguments = ["serve"]
+        process.currentDirectoryURL = CommandLineTests.packageRoot
+        process.environment = [
+            "PATH": "/usr/bin:/bin", "RELAY_LISTEN": "127.0.0.1:\(port)",
+            "RELAY_DATABASE": "sqlite:" + folder.appendingPathComponent("relay.sqlite").path,
+        ].merging(environment) { $1 }
+        process.standardError = try FileHandle(forWritingTo: logFile)
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let relay = RelayProcess(process: process, baseURL: "http://127.0.0.1:\(port)", logFile: logFile)
+        try await eventually("the relay answering") { (try? await call(.GET, relay.baseURL + "/healthz"))?.status == 200 }
+        return relay
+    }
+
+    /// SIGTERM, then the exit status.
+    func stop() -> Int32 {
+        process.terminate()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
+}
