@@ -8,7 +8,7 @@ DEV_ADMIN_TOKEN ?= dev-admin-token
 DEV_SUBMIT_TOKEN ?= dev-submit-token
 DEV_CALLBACK_TOKEN ?= dev-callback-token
 
-.PHONY: build run test demo probe packages clean
+.PHONY: build run test test-suites demo probe probe-postgres packages clean
 
 packages:
 	@scripts/ensure-packages.sh
@@ -32,6 +32,11 @@ test: packages
 	python3 scripts/check-openapi.py openapi.yaml
 	python3 scripts/check-deploy.py
 	$(SWIFT) build --build-tests
+	scripts/with-postgres.sh $(MAKE) --no-print-directory test-suites
+
+# The suites themselves, with RELAY_TEST_POSTGRES_URL set (`make test` starts the server first):
+# every store and end-to-end test runs on SQLite and on PostgreSQL.
+test-suites:
 	timeout 900 $(SWIFT) test --skip-build --skip IsolationTests
 	timeout 300 $(SWIFT) test --skip-build --filter IsolationTests
 	timeout 600 scripts/fuzz-api.sh $(BIN)
@@ -44,6 +49,11 @@ demo: build
 probe: packages
 	$(SWIFT) build -c release
 	.build/release/relay-probe .build/release/webhook-relay 10
+
+# The same probe with the relay on a throwaway PostgreSQL (fsync on, unlike the test server).
+probe-postgres: packages
+	$(SWIFT) build -c release
+	PG_DURABLE=1 scripts/with-postgres.sh sh -c 'RELAY_PROBE_DATABASE="$$RELAY_TEST_POSTGRES_URL" .build/release/relay-probe .build/release/webhook-relay 10'
 
 clean:
 	rm -rf .build data

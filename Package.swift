@@ -27,6 +27,8 @@ let package = Package(
         // binding of libyaml and is small next to writing a YAML parser.
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
@@ -42,6 +44,9 @@ let package = Package(
             dependencies: [
                 "RelayCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -110,6 +115,18 @@ let package = Package(
             path: "Benchmarks/RelayProbe",
             swiftSettings: swiftSettings
         ),
+        // What the store and end-to-end suites share: the two stores they run against.
+        .target(
+            name: "RelayTestSupport",
+            dependencies: [
+                "RelayCore",
+                "RelayStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/RelayTestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "RelayCoreTests",
             dependencies: ["RelayCore"],
@@ -117,7 +134,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RelayStoreTests",
-            dependencies: ["RelayCore", "RelayStore"],
+            dependencies: ["RelayCore", "RelayStore", "RelayTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -127,6 +144,7 @@ let package = Package(
                 "RelayStore",
                 "RelayDelivery",
                 "RelayHTTP",
+                "RelayTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

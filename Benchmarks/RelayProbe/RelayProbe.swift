@@ -25,8 +25,12 @@ struct RelayProbe {
         let relay = Process()
         relay.executableURL = URL(fileURLWithPath: binary)
         relay.arguments = ["serve"]
+        // RELAY_PROBE_DATABASE (e.g. a postgres:// URL of an empty database) replaces the temporary SQLite file.
+        let database = ProcessInfo.processInfo.environment["RELAY_PROBE_DATABASE"] ?? "sqlite:\(folder.path)/relay.sqlite"
+        print("store: \(database.hasPrefix("sqlite:") ? "SQLite" : "PostgreSQL")")
         relay.environment = [
-            "RELAY_DATABASE": "sqlite:\(folder.path)/relay.sqlite", "RELAY_LISTEN": "127.0.0.1:\(port)",
+            "RELAY_DATABASE": database, "RELAY_LISTEN": "127.0.0.1:\(port)",
+            "RELAY_CALLBACK_KEY": Data(repeating: 3, count: 32).base64EncodedString(),
             "RELAY_ADMIN_TOKEN": "probe-admin", "RELAY_SUBMIT_TOKEN": "probe-submit", "RELAY_LOG_LEVEL": "error",
         ]
         try relay.run()

@@ -39,6 +39,12 @@ public final class Dispatcher: Service, Sendable {
     /// Runs until graceful shutdown: then stops claiming, lets in-flight deliveries finish within the
     /// grace period, and returns the rest of its leases to the queue.
     public func run() async throws {
+        // Another instance's commits (PostgreSQL NOTIFY) wake this one as its own submits do.
+        let signals = store.dueSignals()
+        let listener = Task { [wake] in
+            for await _ in signals { wake.signal() }
+        }
+        defer { listener.cancel() }
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 await claimLoop(group: &group)
@@ -71,7 +77,8 @@ public final class Dispatcher: Service, Sendable {
                 do {
                     claimed = try await store.claimDue(
                         now: now, owner: options.owner, limit: min(room, options.claimBatch),
-                        lease: LeaseTerms(defaultTimeout: options.retry.attemptTimeout, forwardConcurrency: options.forwardConcurrency)
+                        lease: LeaseTerms(defaultTimeout: options.retry.attemptTimeout, margin: options.leaseMargin,
+                                          forwardConcurrency: options.forwardConcurrency)
                     )
                 } catch {
                     logger.error("claim failed; retrying after the poll interval", metadata: ["error": "\(error)"])
@@ -129,10 +136,12 @@ public final class Dispatcher: Service, Sendable {
         let started = clock.now()
         let wallStart = ContinuousClock.now
         let target = routing.target(for: message, endpoint: endpoint, at: started)
+        let renewal = renewLease(of: claimed, every: max(1, options.leaseMargin / 2))
         let answer = await deliverer.send(
             url: message.url, messageId: message.id, body: target.body, secrets: target.secrets,
             headers: target.headers, timeout: policy.attemptTimeout, now: started
         )
+        renewal.cancel()
         if Task.isCancelled { return }  // shutdown past its grace: the lease is released, not spent
         let elapsed = ContinuousClock.now - wallStart
         let durationMs = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
@@ -182,6 +191,27 @@ public final class Dispatcher: Service, Sendable {
         case .dead(let reason):
             metadata["dead_reason"] = "\(reason.rawValue)"
             logger.warning("dead letter", metadata: metadata)
+        }
+    }
+
+    /// Keeps the lease of a delivery that runs on (a stalled peer, a slow machine) from expiring under it:
+    /// every `interval` the lease is pushed a full margin ahead. A lost lease stops the renewal; the
+    /// completion is then refused by the fencing token.
+    private func renewLease(of claimed: ClaimedMessage, every interval: TimeInterval) -> Task<Void, Never> {
+        Task.detached { [store, clock, options, logger] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(interval))
+                if Task.isCancelled { return }
+                let until = clock.now().addingTimeInterval(options.leaseMargin)
+                do {
+                    guard try await store.renewLease(messageId: claimed.message.id, leaseToken: claimed.leaseToken, until: until) else {
+                        logger.warning("lease lost while delivering", metadata: ["message_id": "\(claimed.message.id)"])
+                        return
+                    }
+                } catch {
+                    logger.warning("could not renew a lease", metadata: ["message_id": "\(claimed.message.id)", "error": "\(error)"])
+                }
+            }
         }
     }
 

@@ -17,10 +17,12 @@ public struct DispatcherOptions: Sendable {
     public var retry: RetryPolicy
     /// This instance's lease owner name.
     public var owner: String
+    /// How far past an attempt's timeout a lease reaches, and how far each renewal pushes it.
+    public var leaseMargin: TimeInterval
 
     public init(globalConcurrency: Int = 256, claimBatch: Int = 64, forwardConcurrency: Int = 16, pollInterval: Duration = .seconds(1),
                 shutdownGrace: Duration = .seconds(10), retry: RetryPolicy = .standard,
-                owner: String = "relay-\(Identifier.make("i", at: Date()))") {
+                owner: String = "relay-\(Identifier.make("i", at: Date()))", leaseMargin: TimeInterval = 30) {
         self.globalConcurrency = globalConcurrency
         self.claimBatch = claimBatch
         self.forwardConcurrency = forwardConcurrency
@@ -28,5 +30,6 @@ public struct DispatcherOptions: Sendable {
         self.shutdownGrace = shutdownGrace
         self.retry = retry
         self.owner = owner
+        self.leaseMargin = leaseMargin
     }
 }

@@ -133,3 +133,22 @@ public struct LeaseTerms: Sendable, Equatable {
         (endpoint?.timeoutMs.map { TimeInterval($0) / 1000 } ?? defaultTimeout) + margin
     }
 }
+
+/// The message columns an attempt's completion writes, from its disposition: one rule for every store.
+struct CompletedMessage {
+    var state: MessageState
+    var dueAt: Double
+    var deadReason: DeadLetterReason?
+    /// When the attempt ended, in unix seconds: the time every row of the record carries.
+    var now: Double
+
+    init(_ completion: AttemptCompletion) {
+        let attempt = completion.attempt
+        now = attempt.startedAt.addingTimeInterval(Double(attempt.durationMs) / 1000).timeIntervalSince1970
+        switch completion.disposition {
+        case .delivered: (state, dueAt, deadReason) = (.delivered, now, nil)
+        case .retry(let at): (state, dueAt, deadReason) = (.pending, at.timeIntervalSince1970, nil)
+        case .dead(let reason): (state, dueAt, deadReason) = (.dead, now, reason)
+        }
+    }
+}

@@ -50,6 +50,8 @@ public protocol RelayStore: Sendable {
     /// Records an attempt and the message's next step (and a synchronous adapter's decision, through
     /// `planner`). False when the lease was lost (fencing).
     func complete(_ completion: AttemptCompletion, planner: ForwardPlanner) async throws -> Bool
+    /// Extends a lease while its delivery runs on; false when the lease was lost (fencing).
+    func renewLease(messageId: String, leaseToken: Int64, until: Date) async throws -> Bool
     /// Returns an owner's in-flight messages to the queue, due now.
     func releaseLeases(owner: String, now: Date) async throws -> Int
     /// Dead-letters undelivered messages whose deadline has passed.
@@ -74,6 +76,18 @@ public protocol RelayStore: Sendable {
     /// Deletes up to `limit` decided requests last changed before `cutoff` that have nothing left to
     /// deliver, with their messages, attempts and idempotency keys, in one short transaction.
     func purgeFinished(before cutoff: Date, limit: Int) async throws -> PurgeResult
+
+    // MARK: Wake-ups
+
+    /// Yields when a message may have become due through another process sharing the store. A store
+    /// with one process (SQLite) has nothing to report: the in-process wake-up already covers it.
+    func dueSignals() -> AsyncStream<Void>
+}
+
+extension RelayStore {
+    public func dueSignals() -> AsyncStream<Void> {
+        AsyncStream { $0.finish() }
+    }
 }
 
 /// Errors a store reports to its callers.

@@ -1,12 +1,13 @@
 import Foundation
 import NIOHTTP1
 import RelayCore
+import RelayTestSupport
 import Testing
 
 /// The admin API's endpoint and dead-letter routes: the happy path and every refusal.
 @Suite struct AdminTests {
-    @Test func endpointLifecycle() async throws {
-        try await withHarness { relay, adapter in
+    @Test(arguments: StoreKind.allCases) func endpointLifecycle(_ store: StoreKind) async throws {
+        try await withHarness(store: store) { relay, adapter in
             let base = relay.baseURL + "/api/v1/endpoints"
             let created = try await registerEndpoint(relay, name: "tg", url: adapter.url, extra: [
                 "headers": ["Authorization": "Bearer x"], "tools": ["github_*"], "max_attempts": 5, "timeout_ms": 2000, "concurrency": 3,
@@ -29,8 +30,8 @@ import Testing
         }
     }
 
-    @Test func aBusyEndpointCannotBeDeleted() async throws {
-        try await withHarness(.status(503)) { relay, adapter in
+    @Test(arguments: StoreKind.allCases) func aBusyEndpointCannotBeDeleted(_ store: StoreKind) async throws {
+        try await withHarness(store: store, .status(503)) { relay, adapter in
             _ = try await registerEndpoint(relay, name: "tg", url: adapter.url, extra: ["max_attempts": 100])
             _ = try await submit(relay, "c-busy")
             let answer = try await call(.DELETE, relay.baseURL + "/api/v1/endpoints/tg", token: TestRelay.adminToken)
@@ -64,8 +65,8 @@ import Testing
         }
     }
 
-    @Test func duplicateNamesAre409() async throws {
-        try await withHarness { relay, adapter in
+    @Test(arguments: StoreKind.allCases) func duplicateNamesAre409(_ store: StoreKind) async throws {
+        try await withHarness(store: store) { relay, adapter in
             _ = try await registerEndpoint(relay, name: "tg", url: adapter.url)
             let again = try await call(.POST, relay.baseURL + "/api/v1/endpoints", token: TestRelay.adminToken,
                                        body: json(["name": "tg", "role": "approver", "url": .string(adapter.url)]))
@@ -73,8 +74,8 @@ import Testing
         }
     }
 
-    @Test func rotationGraceIsValidated() async throws {
-        try await withHarness { relay, adapter in
+    @Test(arguments: StoreKind.allCases) func rotationGraceIsValidated(_ store: StoreKind) async throws {
+        try await withHarness(store: store) { relay, adapter in
             _ = try await registerEndpoint(relay, name: "tg", url: adapter.url)
             let bad = try await call(.POST, relay.baseURL + "/api/v1/endpoints/tg/rotate-secret", token: TestRelay.adminToken,
                                      body: json(["grace_sec": -5]))
@@ -94,8 +95,8 @@ import Testing
         }
     }
 
-    @Test func unknownRequestIs404() async throws {
-        try await withHarness { relay, _ in
+    @Test(arguments: StoreKind.allCases) func unknownRequestIs404(_ store: StoreKind) async throws {
+        try await withHarness(store: store) { relay, _ in
             let answer = try await call(.GET, relay.baseURL + "/api/v1/requests/nope", token: TestRelay.adminToken)
             #expect(answer.status == 404 && answer.json?["code"] == "not_found")
         }

@@ -2,13 +2,14 @@ import Foundation
 import HTTPTypes
 import NIOHTTP1
 import RelayCore
+import RelayTestSupport
 import Testing
 
 /// The approval flow end to end (SPEC §5–§7): adapter stand-ins call the relay back the way the Telegram
 /// adapters do, and a yaml-mcp-server-like receiver gets the normalized decision.
 @Suite struct ApprovalFlowTests {
-    @Test func approvalFromSubmitToForwardedDecision() async throws {
-        try await withFlow { flow in
+    @Test(arguments: StoreKind.allCases) func approvalFromSubmitToForwardedDecision(_ store: StoreKind) async throws {
+        try await withFlow(store: store) { flow in
             try await flow.registerAdapters()
             _ = try await flow.submitApproval("c-life")
             let callback = try await flow.callbackURL(of: "c-life")
@@ -31,26 +32,33 @@ import Testing
         }
     }
 
-    @Test func capabilityTokensAreStoredOnlyAsHashes() async throws {
-        let path = TestRelay.temporaryDatabase()
-        try await withFlow(databasePath: path) { flow in
+    @Test(arguments: StoreKind.allCases) func capabilityTokensAreStoredOnlyAsHashes(_ store: StoreKind) async throws {
+        let location = try await TestStores.fresh(store)
+        try await withFlow(store: store, location: location) { flow in
             try await flow.registerAdapters()
             _ = try await flow.submitApproval("c-hash")
             let callback = try await flow.callbackURL(of: "c-hash")
             let token = String(callback.split(separator: "/").last!)
             #expect(token.count >= 43)
-            let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
-            for file in try FileManager.default.contentsOfDirectory(atPath: folder.path) {
-                let bytes = try Data(contentsOf: folder.appendingPathComponent(file))
-                #expect(bytes.range(of: Data(token.utf8)) == nil, "the token appears in \(file)")
+            switch location {
+            case .sqlite(let path):
+                let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+                for file in try FileManager.default.contentsOfDirectory(atPath: folder.path) {
+                    let bytes = try Data(contentsOf: folder.appendingPathComponent(file))
+                    #expect(bytes.range(of: Data(token.utf8)) == nil, "the token appears in \(file)")
+                }
+            case .postgres(let url):
+                let dump = try runProcess("/usr/bin/env", ["pg_dump", "--data-only", url], environment: ProcessInfo.processInfo.environment)
+                #expect(dump.status == 0 && dump.output.contains("c-hash"), "\(dump.errors)")
+                #expect(!dump.output.contains(token), "the token appears in the database")
             }
             #expect(try await flow.callBack(flow.relay.baseURL + "/callbacks/" + String(token.dropLast()) + "x",
                                             ["decision": "approve"]).status == 404)
         }
     }
 
-    @Test func executorOptionChosenIsAppliedWithItsResult() async throws {
-        try await withFlow { flow in
+    @Test(arguments: StoreKind.allCases) func executorOptionChosenIsAppliedWithItsResult(_ store: StoreKind) async throws {
+        try await withFlow(store: store) { flow in
             try await flow.registerAdapters()
             _ = try await flow.submitExecution("c-option")
             let callback = try await flow.callbackURL(of: "c-option")
@@ -65,8 +73,8 @@ import Testing
         }
     }
 
-    @Test func executorCustomTextAnswer() async throws {
-        try await withFlow { flow in
+    @Test(arguments: StoreKind.allCases) func executorCustomTextAnswer(_ store: StoreKind) async throws {
+        try await withFlow(store: store) { flow in
             try await flow.registerAdapters()
             _ = try await flow.submitExecution("c-custom")
             let callback = try await flow.callbackURL(of: "c-custom")
@@ -79,8 +87,8 @@ import Testing
         }
     }
 
-    @Test func approverTimeoutBecomesExpiredAndIsForwardedAsTheTimeoutError() async throws {
-        try await withFlow { flow in
+    @Test(arguments: StoreKind.allCases) func approverTimeoutBecomesExpiredAndIsForwardedAsTheTimeoutError(_ store: StoreKind) async throws {
+        try await withFlow(store: store) { flow in
             try await flow.registerAdapters()
             _ = try await flow.submitApproval("c-timeout")
             let callback = try await flow.callbackURL(of: "c-timeout")
@@ -93,8 +101,8 @@ import Testing
         }
     }
 
-    @Test func receiverThatNoLongerWaitsAnswers404AndTheForwardDies() async throws {
-        try await withFlow(receiver: .status(404)) { flow in
+    @Test(arguments: StoreKind.allCases) func receiverThatNoLongerWaitsAnswers404AndTheForwardDies(_ store: StoreKind) async throws {
+        try await withFlow(store: store, receiver: .status(404)) { flow in
             try await flow.registerAdapters()
             _ = try await flow.submitApproval("c-gone")
             let callback = try await flow.callbackURL(of: "c-gone")
@@ -108,8 +116,8 @@ import Testing
         }
     }
 
-    @Test func aSynchronousAdapterDecisionTakesTheSamePath() async throws {
-        try await withFlow { flow in
+    @Test(arguments: StoreKind.allCases) func aSynchronousAdapterDecisionTakesTheSamePath(_ store: StoreKind) async throws {
+        try await withFlow(store: store) { flow in
             flow.adapter.answer([], then: CannedAnswer(status: .ok, body: #"{"decision":"approve","reason":"auto-approved"}"#))
             try await flow.registerAdapters()
             _ = try await flow.submitApproval("c-sync")
@@ -120,8 +128,8 @@ import Testing
     }
 
     /// 50 conflicting callbacks at once: exactly one wins, exactly one forward.
-    @Test func racingCallbacksHaveOneWinnerAndOneForward() async throws {
-        try await withFlow { flow in
+    @Test(arguments: StoreKind.allCases) func racingCallbacksHaveOneWinnerAndOneForward(_ store: StoreKind) async throws {
+        try await withFlow(store: store) { flow in
             try await flow.registerAdapters()
             _ = try await flow.submitApproval("c-race")
             let callback = try await flow.callbackURL(of: "c-race")
@@ -143,19 +151,19 @@ import Testing
         }
     }
 
-    @Test func expiryIsHonouredAcrossARestart() async throws {
+    @Test(arguments: StoreKind.allCases) func expiryIsHonouredAcrossARestart(_ store: StoreKind) async throws {
         let clock = ManualClock()
-        let path = TestRelay.temporaryDatabase()
+        let location = try await TestStores.fresh(store)
         let adapter = try await StandInServer.start()
         let receiver = try await StandInServer.start(CannedAnswer(status: .ok))
-        let first = try await TestRelay.start(databasePath: path, clock: clock)
+        let first = try await TestRelay.start(store: store, location: location, clock: clock)
         _ = try await registerEndpoint(first, name: "approver", url: adapter.url + "/approve")
         let flow = Flow(relay: first, adapter: adapter, receiver: receiver)
         _ = try await flow.submitApproval("c-expire", extra: ["timeout_sec": 60])
         let callback = try await flow.callbackURL(of: "c-expire")
         await first.stop()
         clock.advance(by: 61)
-        let second = try await TestRelay.start(databasePath: path, clock: clock)
+        let second = try await TestRelay.start(store: store, location: location, clock: clock)
         try await eventually("expired") { try await timeline(second, "c-expire")["state"] == "expired" }
         try await eventually("the expiry forward") { flow.forwards(of: "c-expire").count == 1 }
         #expect(flow.forwards(of: "c-expire")[0]["decision"] == "error" && flow.forwards(of: "c-expire")[0]["reason"] == "approval timeout")
@@ -164,9 +172,9 @@ import Testing
         await second.stop(); await adapter.stop(); await receiver.stop()
     }
 
-    @Test func expiryDeadLettersUndeliveredDeliveries() async throws {
+    @Test(arguments: StoreKind.allCases) func expiryDeadLettersUndeliveredDeliveries(_ store: StoreKind) async throws {
         let clock = ManualClock()
-        try await withFlow(clock: clock) { flow in
+        try await withFlow(store: store, clock: clock) { flow in
             flow.adapter.answer([], then: .status(503))
             _ = try await registerEndpoint(flow.relay, name: "approver", url: flow.adapter.url + "/approve", extra: ["max_attempts": 100])
             _ = try await flow.submitApproval("c-undelivered", extra: ["timeout_sec": 30])

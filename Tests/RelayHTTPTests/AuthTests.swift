@@ -1,6 +1,7 @@
 import Foundation
 import NIOHTTP1
 import RelayCore
+import RelayTestSupport
 import RelayHTTP
 import Testing
 
@@ -14,8 +15,8 @@ import Testing
     ]
     static let submitRoutes: [(HTTPMethod, String)] = [(.POST, "/api/v1/requests")]
 
-    @Test func everyRouteRefusesMissingWrongAndForeignTokens() async throws {
-        try await withHarness { relay, _ in
+    @Test(arguments: StoreKind.allCases) func everyRouteRefusesMissingWrongAndForeignTokens(_ store: StoreKind) async throws {
+        try await withHarness(store: store) { relay, _ in
             let cases: [([(HTTPMethod, String)], [String?])] = [
                 (Self.adminRoutes, [nil, "bogus-token-zz9", TestRelay.submitToken, TestRelay.callbackToken]),
                 (Self.submitRoutes, [nil, "bogus-token-zz9", TestRelay.adminToken, TestRelay.callbackToken]),
@@ -35,8 +36,8 @@ import Testing
         }
     }
 
-    @Test func aRelayWithoutTokensRefusesEveryCall() async throws {
-        let relay = try await TestRelay.start(settings: RelaySettings())
+    @Test(arguments: StoreKind.allCases) func aRelayWithoutTokensRefusesEveryCall(_ store: StoreKind) async throws {
+        let relay = try await TestRelay.start(store: store, settings: RelaySettings())
         let admin = try await call(.GET, relay.baseURL + "/api/v1/endpoints", token: "anything")
         let submit = try await call(.POST, relay.baseURL + "/api/v1/requests", token: "anything", body: Data("{}".utf8))
         await relay.stop()
@@ -44,16 +45,16 @@ import Testing
         #expect(submit.status == 401 && submit.json?["message"]?.stringValue?.contains("RELAY_SUBMIT_TOKEN") == true)
     }
 
-    @Test func healthIsOpen() async throws {
-        try await withHarness { relay, _ in
+    @Test(arguments: StoreKind.allCases) func healthIsOpen(_ store: StoreKind) async throws {
+        try await withHarness(store: store) { relay, _ in
             #expect(try await call(.GET, relay.baseURL + "/healthz").status == 200)
             let ready = try await call(.GET, relay.baseURL + "/readyz")
             #expect(ready.status == 200 && ready.json?["status"] == "ready")
         }
     }
 
-    @Test func unknownRoutesAnswerInTheErrorShape() async throws {
-        try await withHarness { relay, _ in
+    @Test(arguments: StoreKind.allCases) func unknownRoutesAnswerInTheErrorShape(_ store: StoreKind) async throws {
+        try await withHarness(store: store) { relay, _ in
             let answer = try await call(.GET, relay.baseURL + "/nowhere")
             #expect(answer.status == 404 && answer.json?["code"] == "not_found")
         }

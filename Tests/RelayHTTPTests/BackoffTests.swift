@@ -2,20 +2,21 @@ import Foundation
 import HTTPTypes
 import NIOHTTP1
 import RelayCore
+import RelayTestSupport
 import Testing
 
 /// Backoff and deadlines with an injected clock: time moves only when the test says so.
 @Suite struct BackoffTests {
     /// The default policy (base 2 s), jitter pinned at its lower bound, so the waits are exact.
-    static func relay(clock: ManualClock) async throws -> TestRelay {
-        try await TestRelay.start(clock: clock, random: FixedRandom(0), retry: .standard)
+    static func relay(clock: ManualClock, store: StoreKind) async throws -> TestRelay {
+        try await TestRelay.start(store: store, clock: clock, random: FixedRandom(0), retry: .standard)
     }
 
-    @Test func retryWaitsForItsBackoffOnTheInjectedClock() async throws {
+    @Test(arguments: StoreKind.allCases) func retryWaitsForItsBackoffOnTheInjectedClock(_ store: StoreKind) async throws {
         let clock = ManualClock()
         let adapter = try await StandInServer.start(.accepted)
         adapter.answer([.status(503), .status(503)])
-        let relay = try await Self.relay(clock: clock)
+        let relay = try await Self.relay(clock: clock, store: store)
         _ = try await registerEndpoint(relay, name: "tg", url: adapter.url)
         _ = try await submit(relay, "c-backoff")
         try await eventually("first attempt") { try await firstMessage(relay, "c-backoff")["attempt_count"] == 1 }
@@ -37,11 +38,11 @@ import Testing
         await adapter.stop()
     }
 
-    @Test func retryAfterIsHonoured() async throws {
+    @Test(arguments: StoreKind.allCases) func retryAfterIsHonoured(_ store: StoreKind) async throws {
         let clock = ManualClock()
         let adapter = try await StandInServer.start(.accepted)
         adapter.answer([CannedAnswer(status: .tooManyRequests, headers: [.retryAfter: "120"])])
-        let relay = try await Self.relay(clock: clock)
+        let relay = try await Self.relay(clock: clock, store: store)
         _ = try await registerEndpoint(relay, name: "tg", url: adapter.url)
         _ = try await submit(relay, "c-429")
         try await eventually("first attempt") { try await firstMessage(relay, "c-429")["attempt_count"] == 1 }
@@ -50,10 +51,10 @@ import Testing
         await adapter.stop()
     }
 
-    @Test func noRetryIsScheduledPastTheRequestsDeadline() async throws {
+    @Test(arguments: StoreKind.allCases) func noRetryIsScheduledPastTheRequestsDeadline(_ store: StoreKind) async throws {
         let clock = ManualClock()
         let adapter = try await StandInServer.start(.status(503))
-        let relay = try await Self.relay(clock: clock)
+        let relay = try await Self.relay(clock: clock, store: store)
         _ = try await registerEndpoint(relay, name: "tg", url: adapter.url)
         // Deadline in 4 s: the 1st retry (≥ 1 s) fits, the 2nd (≥ 2 s more) fits, the 3rd (≥ 4 s more) does not.
         _ = try await submit(relay, "c-deadline", extra: ["timeout_sec": 4])

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import NIOHTTP1
 import RelayCore
+import RelayTestSupport
 import RelayHTTP
 import Testing
 
@@ -23,8 +24,8 @@ import Testing
         ("/api/v1/mcp/executor/callback", ["decision": "applied", "actor_id": "tg-1"], "applied"),
     ]
 
-    @Test func everyNormalizationRow() async throws {
-        try await withFlow { flow in
+    @Test(arguments: StoreKind.allCases) func everyNormalizationRow(_ store: StoreKind) async throws {
+        try await withFlow(store: store) { flow in
             try await flow.registerAdapters()
             for (index, row) in Self.normalization.enumerated() {
                 let id = "c-norm-\(index)"
@@ -46,8 +47,8 @@ import Testing
     }
 
     /// SPEC §2: from every reachable state, every decision → moved (200), duplicate (200) or refused (409).
-    @Test func everyTransitionThroughHTTP() async throws {
-        try await withFlow { flow in
+    @Test(arguments: StoreKind.allCases) func everyTransitionThroughHTTP(_ store: StoreKind) async throws {
+        try await withFlow(store: store) { flow in
             try await flow.registerAdapters()
             let decisions = ["approved", "denied", "expired", "failed", "applied"]
             let starts: [String?] = [nil] + decisions  // nil: still requested
@@ -77,8 +78,8 @@ import Testing
         }
     }
 
-    @Test func sharedPathsNeedTheCallbackTokenInEitherHeader() async throws {
-        try await withFlow { flow in
+    @Test(arguments: StoreKind.allCases) func sharedPathsNeedTheCallbackTokenInEitherHeader(_ store: StoreKind) async throws {
+        try await withFlow(store: store) { flow in
             try await flow.registerAdapters()
             _ = try await flow.submitApproval("c-auth", extra: ["approval_request_id": 7])
             let paths = ["/approvals/webhook", "/executors/webhook", "/api/v1/mcp/approver/callback", "/api/v1/mcp/executor/callback"]
@@ -99,8 +100,8 @@ import Testing
         }
     }
 
-    @Test func aRelayWithoutACallbackTokenRefusesTheSharedPaths() async throws {
-        let relay = try await TestRelay.start(settings: .init(adminToken: TestRelay.adminToken, submitToken: TestRelay.submitToken))
+    @Test(arguments: StoreKind.allCases) func aRelayWithoutACallbackTokenRefusesTheSharedPaths(_ store: StoreKind) async throws {
+        let relay = try await TestRelay.start(store: store, settings: .init(adminToken: TestRelay.adminToken, submitToken: TestRelay.submitToken))
         let answer = try await call(.POST, relay.baseURL + "/approvals/webhook", token: "anything", body: json(["correlation_id": "x", "decision": "approve"]))
         await relay.stop()
         #expect(answer.status == 401 && answer.json?["message"]?.stringValue?.contains("RELAY_CALLBACK_TOKEN") == true)
@@ -123,8 +124,8 @@ import Testing
         ("/api/v1/mcp/approver/callback", #"{"approval_request_id":1,"decision":"approved","extra":1}"#, "extra"),
     ]
 
-    @Test func malformedCallbacksAre400NamingTheFieldAndChangeNothing() async throws {
-        try await withFlow { flow in
+    @Test(arguments: StoreKind.allCases) func malformedCallbacksAre400NamingTheFieldAndChangeNothing(_ store: StoreKind) async throws {
+        try await withFlow(store: store) { flow in
             try await flow.registerAdapters()
             _ = try await flow.submitApproval("c-bad", extra: ["approval_request_id": 1])
             for row in Self.malformed {
@@ -137,8 +138,8 @@ import Testing
         }
     }
 
-    @Test func unknownRequestsAre404AndHugeBodies413() async throws {
-        try await withFlow { flow in
+    @Test(arguments: StoreKind.allCases) func unknownRequestsAre404AndHugeBodies413(_ store: StoreKind) async throws {
+        try await withFlow(store: store) { flow in
             let unknownA = try await call(.POST, flow.relay.baseURL + "/approvals/webhook", token: TestRelay.callbackToken,
                                           body: json(["correlation_id": "nope", "decision": "approve"]))
             #expect(unknownA.status == 404)
@@ -154,9 +155,9 @@ import Testing
     }
 
     /// A codex-k8s-like control plane: token, approval_state echo (flagging a contradiction), 500 for unknown ids.
-    @Test func codexControlPlaneReceivesContractB() async throws {
+    @Test(arguments: StoreKind.allCases) func codexControlPlaneReceivesContractB(_ store: StoreKind) async throws {
         let codex = CodexStandIn(token: "cp-token", known: [41, 42, 43])
-        try await withFlow(controlPlane: { ControlPlaneSink(url: $0, format: .codexK8s, token: "cp-token") }) { flow in
+        try await withFlow(store: store, controlPlane: { ControlPlaneSink(url: $0, format: .codexK8s, token: "cp-token") }) { flow in
             flow.receiver.respond(codex.answer)
             try await flow.registerAdapters()
             // 42: approved → the control plane applies at once and answers applied: consistent.
@@ -187,9 +188,9 @@ import Testing
         }
     }
 
-    @Test func aWrongControlPlaneTokenIsAPermanentFailure() async throws {
+    @Test(arguments: StoreKind.allCases) func aWrongControlPlaneTokenIsAPermanentFailure(_ store: StoreKind) async throws {
         let codex = CodexStandIn(token: "the-right-one", known: [5])
-        try await withFlow(controlPlane: { ControlPlaneSink(url: $0, format: .codexK8s, token: "a-wrong-one") }) { flow in
+        try await withFlow(store: store, controlPlane: { ControlPlaneSink(url: $0, format: .codexK8s, token: "a-wrong-one") }) { flow in
             flow.receiver.respond(codex.answer)
             try await flow.registerAdapters()
             _ = try await flow.submitApproval("c-401", extra: ["approval_request_id": 5, "callback": nil])
@@ -201,9 +202,9 @@ import Testing
         }
     }
 
-    @Test func nativeControlPlaneGetsASignedEvent() async throws {
+    @Test(arguments: StoreKind.allCases) func nativeControlPlaneGetsASignedEvent(_ store: StoreKind) async throws {
         let secret = WebhookSecret.generate().description
-        try await withFlow(controlPlane: { ControlPlaneSink(url: $0 + "/events", format: .native, secret: secret) }) { flow in
+        try await withFlow(store: store, controlPlane: { ControlPlaneSink(url: $0 + "/events", format: .native, secret: secret) }) { flow in
             try await flow.registerAdapters()
             let submitted = try await flow.submitExecution("c-native", extra: ["callback": nil])
             _ = try await flow.callBack(try await flow.callbackURL(of: "c-native"), ["status": "success", "result": ["selected_option": "Canary"]])

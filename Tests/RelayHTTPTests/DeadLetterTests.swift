@@ -1,12 +1,13 @@
 import Foundation
 import NIOHTTP1
 import RelayCore
+import RelayTestSupport
 import Testing
 
 /// Bulk replay by the list's filters, with a dry run that counts first (issue 4's dead-letter tooling).
 @Suite struct DeadLetterTests {
-    @Test func dryRunCountsExactlyWhatTheBulkReplayThenReplays() async throws {
-        try await withHarness(.status(400)) { relay, adapter in
+    @Test(arguments: StoreKind.allCases) func dryRunCountsExactlyWhatTheBulkReplayThenReplays(_ store: StoreKind) async throws {
+        try await withHarness(store: store, .status(400)) { relay, adapter in
             _ = try await registerEndpoint(relay, name: "a", url: adapter.url + "/a")
             _ = try await registerEndpoint(relay, name: "b", url: adapter.url + "/b")
             for index in 0..<4 { _ = try await submit(relay, "c-bulk-a\(index)", extra: ["endpoints": ["a"]]) }

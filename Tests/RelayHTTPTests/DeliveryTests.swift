@@ -2,12 +2,13 @@ import Foundation
 import HTTPTypes
 import NIOHTTP1
 import RelayCore
+import RelayTestSupport
 import Testing
 
 /// Deliveries through real HTTP to a loopback stand-in adapter.
 @Suite struct DeliveryTests {
-    @Test func deliversSignedWithItsIdempotencyKeyAndStaticHeaders() async throws {
-        try await withHarness() { relay, adapter in
+    @Test(arguments: StoreKind.allCases) func deliversSignedWithItsIdempotencyKeyAndStaticHeaders(_ store: StoreKind) async throws {
+        try await withHarness(store: store, ) { relay, adapter in
             let endpoint = try await registerEndpoint(relay, name: "tg", url: adapter.url + "/approve",
                                                       extra: ["headers": ["Authorization": "Bearer adapter-secret"]])
             let answer = try await submit(relay, "c-signed", extra: ["x_passthrough": ["kept": true]])
@@ -34,8 +35,8 @@ import Testing
         }
     }
 
-    @Test func duringARotationBothSecretsSignAndBothVerify() async throws {
-        try await withHarness() { relay, adapter in
+    @Test(arguments: StoreKind.allCases) func duringARotationBothSecretsSignAndBothVerify(_ store: StoreKind) async throws {
+        try await withHarness(store: store, ) { relay, adapter in
             let endpoint = try await registerEndpoint(relay, name: "tg", url: adapter.url)
             let rotated = try await call(.POST, relay.baseURL + "/api/v1/endpoints/tg/rotate-secret", token: TestRelay.adminToken)
             #expect(rotated.status == 200)
@@ -70,8 +71,8 @@ import Testing
         }
     }
 
-    @Test func goneDisablesTheEndpointAndLaterMessagesWait() async throws {
-        try await withHarness(.status(410)) { relay, adapter in
+    @Test(arguments: StoreKind.allCases) func goneDisablesTheEndpointAndLaterMessagesWait(_ store: StoreKind) async throws {
+        try await withHarness(store: store, .status(410)) { relay, adapter in
             _ = try await registerEndpoint(relay, name: "tg", url: adapter.url)
             _ = try await submit(relay, "c-gone")
             try await eventually("the dead letter") { try await firstMessage(relay, "c-gone")["state"] == "dead" }
@@ -88,8 +89,8 @@ import Testing
         }
     }
 
-    @Test func redirectsAreNotFollowedAndRetried() async throws {
-        try await withHarness(script: [CannedAnswer(status: .found, headers: [.location: "/elsewhere"])]) { relay, adapter in
+    @Test(arguments: StoreKind.allCases) func redirectsAreNotFollowedAndRetried(_ store: StoreKind) async throws {
+        try await withHarness(store: store, script: [CannedAnswer(status: .found, headers: [.location: "/elsewhere"])]) { relay, adapter in
             _ = try await registerEndpoint(relay, name: "tg", url: adapter.url + "/approve")
             _ = try await submit(relay, "c-redirect")
             try await eventually("delivered after the redirect") { try await firstMessage(relay, "c-redirect")["state"] == "delivered" }
@@ -112,8 +113,8 @@ import Testing
         }
     }
 
-    @Test func alreadyExistsCountsAsDelivered() async throws {
-        try await withHarness(CannedAnswer(status: .accepted, body: #"{"decision":"error","reason":"approval already exists"}"#)) { relay, adapter in
+    @Test(arguments: StoreKind.allCases) func alreadyExistsCountsAsDelivered(_ store: StoreKind) async throws {
+        try await withHarness(store: store, CannedAnswer(status: .accepted, body: #"{"decision":"error","reason":"approval already exists"}"#)) { relay, adapter in
             _ = try await registerEndpoint(relay, name: "tg", url: adapter.url)
             _ = try await submit(relay, "c-exists")
             try await eventually("delivered") { try await firstMessage(relay, "c-exists")["state"] == "delivered" }
@@ -121,8 +122,8 @@ import Testing
         }
     }
 
-    @Test func attemptsStopAtTheEndpointsCap() async throws {
-        try await withHarness(.status(503)) { relay, adapter in
+    @Test(arguments: StoreKind.allCases) func attemptsStopAtTheEndpointsCap(_ store: StoreKind) async throws {
+        try await withHarness(store: store, .status(503)) { relay, adapter in
             _ = try await registerEndpoint(relay, name: "tg", url: adapter.url, extra: ["max_attempts": 3])
             _ = try await submit(relay, "c-cap")
             try await eventually("exhausted") { try await firstMessage(relay, "c-cap")["state"] == "dead" }
@@ -131,8 +132,8 @@ import Testing
         }
     }
 
-    @Test func timeoutsAreRetryableFailures() async throws {
-        try await withHarness(script: [CannedAnswer(status: .accepted, delay: .seconds(3))]) { relay, adapter in
+    @Test(arguments: StoreKind.allCases) func timeoutsAreRetryableFailures(_ store: StoreKind) async throws {
+        try await withHarness(store: store, script: [CannedAnswer(status: .accepted, delay: .seconds(3))]) { relay, adapter in
             _ = try await registerEndpoint(relay, name: "tg", url: adapter.url, extra: ["timeout_ms": 300])
             _ = try await submit(relay, "c-timeout")
             try await eventually("delivered after a timeout") { try await firstMessage(relay, "c-timeout")["state"] == "delivered" }

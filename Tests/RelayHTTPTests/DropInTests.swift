@@ -1,6 +1,7 @@
 import Foundation
 import NIOHTTP1
 import RelayCore
+import RelayTestSupport
 import Testing
 
 /// `POST /approve` and `POST /execute`: exactly what yaml-mcp-server sends to an HTTP approver / executor,
@@ -18,8 +19,8 @@ import Testing
         ]
     }
 
-    @Test func approveIsQueuedDeliveredAndDecidedBackToYamlMcpServer() async throws {
-        try await withFlow { flow in
+    @Test(arguments: StoreKind.allCases) func approveIsQueuedDeliveredAndDecidedBackToYamlMcpServer(_ store: StoreKind) async throws {
+        try await withFlow(store: store) { flow in
             try await flow.registerAdapters()
             let body = Self.approveBody("req-123", callback: flow.receiver.url + "/approvals/webhook")
             let answer = try await call(.POST, flow.relay.baseURL + "/approve", token: TestRelay.submitToken, body: json(body))
@@ -42,8 +43,8 @@ import Testing
         }
     }
 
-    @Test func executeIsQueuedInTheExecutorShape() async throws {
-        try await withFlow { flow in
+    @Test(arguments: StoreKind.allCases) func executeIsQueuedInTheExecutorShape(_ store: StoreKind) async throws {
+        try await withFlow(store: store) { flow in
             try await flow.registerAdapters()
             let body: JSONValue = [
                 "correlation_id": "req-124", "tool": ["name": "telegram_request_feedback", "title": "Request user feedback"],
@@ -68,8 +69,8 @@ import Testing
         ("/execute", ("tool", ["title": "no name"]), "tool.name is required"),
     ]
 
-    @Test func invalidBodiesGet400InTheAdaptersShape() async throws {
-        try await withFlow { flow in
+    @Test(arguments: StoreKind.allCases) func invalidBodiesGet400InTheAdaptersShape(_ store: StoreKind) async throws {
+        try await withFlow(store: store) { flow in
             try await flow.registerAdapters()
             for row in Self.invalid {
                 var body = Self.approveBody("req-bad", callback: flow.receiver.url + "/x").objectValue!
@@ -89,8 +90,8 @@ import Testing
         }
     }
 
-    @Test func theDropInDoorsNeedTheSubmitToken() async throws {
-        try await withFlow { flow in
+    @Test(arguments: StoreKind.allCases) func theDropInDoorsNeedTheSubmitToken(_ store: StoreKind) async throws {
+        try await withFlow(store: store) { flow in
             for path in ["/approve", "/execute"] {
                 for token in [nil, TestRelay.adminToken, TestRelay.callbackToken] {
                     let answer = try await call(.POST, flow.relay.baseURL + path, token: token, body: json([:]))

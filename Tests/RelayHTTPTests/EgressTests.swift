@@ -1,6 +1,7 @@
 import Foundation
 import NIOHTTP1
 import RelayCore
+import RelayTestSupport
 import RelayDelivery
 import Testing
 
@@ -28,9 +29,9 @@ import Testing
         #expect(message["last_error"]?.stringValue?.contains("169.254.0.0/16") == true)
     }
 
-    @Test func strictModeRefusesLoopbackUnlessAllowed() async throws {
+    @Test(arguments: StoreKind.allCases) func strictModeRefusesLoopbackUnlessAllowed(_ store: StoreKind) async throws {
         let adapter = try await StandInServer.start()
-        let strict = try await TestRelay.start(egress: EgressGuard(policy: EgressPolicy(mode: .strict)))
+        let strict = try await TestRelay.start(store: store, egress: EgressGuard(policy: EgressPolicy(mode: .strict)))
         _ = try await registerEndpoint(strict, name: "local", url: adapter.url)
         _ = try await submit(strict, "c-strict")
         let message = try await deadLetter(strict, "c-strict")
@@ -38,7 +39,7 @@ import Testing
         #expect(message["last_error"]?.stringValue?.contains("strict") == true)
         #expect(adapter.requests.isEmpty)
 
-        let allowed = try await TestRelay.start(egress: EgressGuard(policy: EgressPolicy(mode: .strict, allow: [IPRange("127.0.0.1/32")!])))
+        let allowed = try await TestRelay.start(store: store, egress: EgressGuard(policy: EgressPolicy(mode: .strict, allow: [IPRange("127.0.0.1/32")!])))
         _ = try await registerEndpoint(allowed, name: "local", url: adapter.url)
         _ = try await submit(allowed, "c-allowed")
         try await eventually("delivered") { try await firstMessage(allowed, "c-allowed")["state"] == "delivered" }
@@ -47,9 +48,9 @@ import Testing
     }
 
     /// The name looked public when checked, but the connection reached loopback: refused after connect.
-    @Test func theConnectedAddressIsCheckedToo() async throws {
+    @Test(arguments: StoreKind.allCases) func theConnectedAddressIsCheckedToo(_ store: StoreKind) async throws {
         let adapter = try await StandInServer.start()
-        let relay = try await TestRelay.start(egress: EgressGuard(policy: EgressPolicy(mode: .strict), resolve: Self.resolver(["localhost": "93.184.216.34"])))
+        let relay = try await TestRelay.start(store: store, egress: EgressGuard(policy: EgressPolicy(mode: .strict), resolve: Self.resolver(["localhost": "93.184.216.34"])))
         _ = try await registerEndpoint(relay, name: "rebinding", url: "http://localhost:\(adapter.port)/", extra: ["max_attempts": 1])
         _ = try await submit(relay, "c-rebind")
         let message = try await deadLetter(relay, "c-rebind")

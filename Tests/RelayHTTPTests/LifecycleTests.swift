@@ -2,17 +2,18 @@ import Foundation
 import HTTPTypes
 import NIOHTTP1
 import RelayCore
+import RelayTestSupport
 import RelayStore
 import Testing
 
 /// Restarts, replays and graceful shutdown: nothing lost, nothing delivered twice to an endpoint that said 2xx.
 @Suite struct LifecycleTests {
-    @Test func restartDeliversEverythingPendingAndNothingTwice() async throws {
+    @Test(arguments: StoreKind.allCases) func restartDeliversEverythingPendingAndNothingTwice(_ store: StoreKind) async throws {
         let adapter = try await StandInServer.start(.status(503))
-        let path = TestRelay.temporaryDatabase()
+        let location = try await TestStores.fresh(store)
         // The adapter fails well past the circuit's threshold; this test is about restarts, so the circuit stays out of it.
         let patient = CircuitBreaker(failureThreshold: 10_000)
-        let first = try await TestRelay.start(databasePath: path, circuit: patient)
+        let first = try await TestRelay.start(store: store, location: location, circuit: patient)
         _ = try await registerEndpoint(first, name: "tg", url: adapter.url, extra: ["max_attempts": 100])
         var ids: [String] = []
         for index in 0..<20 {
@@ -23,7 +24,7 @@ import Testing
         await first.stop()
         adapter.answer([], then: .accepted)
         let answeredBefore = adapter.requests.count
-        let second = try await TestRelay.start(databasePath: path, circuit: patient)
+        let second = try await TestRelay.start(store: store, location: location, circuit: patient)
         try await eventually("every message delivered after the restart") {
             try await Array(0..<20).asyncAllSatisfy { index in
                 try await second.store.timeline(idOrCorrelationId: "c-restart-\(index)")?.messages.first?.message.state == .delivered
@@ -36,25 +37,25 @@ import Testing
         await adapter.stop()
     }
 
-    @Test func aDeadInstancesLeasesAreTakenOverWhenTheyExpire() async throws {
+    @Test(arguments: StoreKind.allCases) func aDeadInstancesLeasesAreTakenOverWhenTheyExpire(_ store: StoreKind) async throws {
         let clock = ManualClock()
         let adapter = try await StandInServer.start()
-        let path = TestRelay.temporaryDatabase()
+        let location = try await TestStores.fresh(store)
         // Set-up through a first relay, with the endpoint disabled so nothing is delivered yet.
-        let setup = try await TestRelay.start(databasePath: path, clock: clock)
+        let setup = try await TestRelay.start(store: store, location: location, clock: clock)
         _ = try await registerEndpoint(setup, name: "tg", url: adapter.url)
         _ = try await call(.POST, setup.baseURL + "/api/v1/endpoints/tg/disable", token: TestRelay.adminToken)
         _ = try await submit(setup, "c-orphan", extra: ["endpoints": ["tg"]])
         await setup.stop()
         // Another instance claims the message and dies without recording anything.
-        let dead = try SQLiteStore(path: path)
+        let dead = try TestStores.open(location)
         var endpoint = try #require(try await dead.endpoint(idOrName: "tg"))
         endpoint.enabled = true
         try await dead.updateEndpoint(endpoint)
         let terms = LeaseTerms(defaultTimeout: 10)
         #expect(try await dead.claimDue(now: clock.now(), owner: "dead-instance", limit: 10, lease: terms).count == 1)
         try await dead.close()
-        let relay = try await TestRelay.start(databasePath: path, clock: clock)
+        let relay = try await TestRelay.start(store: store, location: location, clock: clock)
         relay.poke()
         try await Task.sleep(for: .milliseconds(150))
         #expect(adapter.requests.isEmpty, "the lease still holds")
@@ -66,8 +67,8 @@ import Testing
         await adapter.stop()
     }
 
-    @Test func replayedDeadLetterKeepsItsKeyAndHistory() async throws {
-        try await withHarness(.status(400)) { relay, adapter in
+    @Test(arguments: StoreKind.allCases) func replayedDeadLetterKeepsItsKeyAndHistory(_ store: StoreKind) async throws {
+        try await withHarness(store: store, .status(400)) { relay, adapter in
             _ = try await registerEndpoint(relay, name: "tg", url: adapter.url)
             _ = try await submit(relay, "c-replay")
             try await eventually("dead letter") { try await firstMessage(relay, "c-replay")["state"] == "dead" }
@@ -90,29 +91,29 @@ import Testing
         }
     }
 
-    @Test func gracefulShutdownFinishesInFlightDeliveries() async throws {
+    @Test(arguments: StoreKind.allCases) func gracefulShutdownFinishesInFlightDeliveries(_ store: StoreKind) async throws {
         let adapter = try await StandInServer.start(CannedAnswer(status: .accepted, delay: .milliseconds(400)))
-        let relay = try await TestRelay.start()
+        let relay = try await TestRelay.start(store: store)
         _ = try await registerEndpoint(relay, name: "tg", url: adapter.url)
         for index in 0..<4 { _ = try await submit(relay, "c-term-\(index)") }
         try await eventually("deliveries in flight") { adapter.requests.count == 4 }
-        let store = try SQLiteStore(path: relay.databasePath)
+        let reader = try TestStores.open(relay.location)
         await relay.stop()
         for index in 0..<4 {
-            #expect(try await store.timeline(idOrCorrelationId: "c-term-\(index)")?.messages.first?.message.state == .delivered)
+            #expect(try await reader.timeline(idOrCorrelationId: "c-term-\(index)")?.messages.first?.message.state == .delivered)
         }
         await adapter.stop()
     }
 
-    @Test func shutdownPastItsGraceReleasesTheLeases() async throws {
+    @Test(arguments: StoreKind.allCases) func shutdownPastItsGraceReleasesTheLeases(_ store: StoreKind) async throws {
         let adapter = try await StandInServer.start(CannedAnswer(status: .accepted, delay: .seconds(5)))
-        let relay = try await TestRelay.start(shutdownGrace: .milliseconds(100))
+        let relay = try await TestRelay.start(store: store, shutdownGrace: .milliseconds(100))
         _ = try await registerEndpoint(relay, name: "tg", url: adapter.url, extra: ["timeout_ms": 10000])
         _ = try await submit(relay, "c-release")
         try await eventually("delivery in flight") { adapter.requests.count == 1 }
-        let store = try SQLiteStore(path: relay.databasePath)
+        let reader = try TestStores.open(relay.location)
         await relay.stop()
-        let message = try #require(try await store.timeline(idOrCorrelationId: "c-release")?.messages.first?.message)
+        let message = try #require(try await reader.timeline(idOrCorrelationId: "c-release")?.messages.first?.message)
         #expect(message.state == .pending && message.attemptCount == 0)
         await adapter.stop()
     }

@@ -1,14 +1,15 @@
 import Foundation
 import NIOHTTP1
 import RelayCore
+import RelayTestSupport
 import Testing
 
 /// `GET /metrics` (SPEC §8): the series of a run, parsed by a real Prometheus parser and checked against
 /// what the run did.
 @Suite struct MetricsTests {
-    @Test func metricsCountWhatTheRunDid() async throws {
+    @Test(arguments: StoreKind.allCases) func metricsCountWhatTheRunDid(_ store: StoreKind) async throws {
         let broken = try await StandInServer.start(.status(400, body: "no such chat"))
-        try await withFlow { flow in
+        try await withFlow(store: store) { flow in
             _ = try await registerEndpoint(flow.relay, name: "approver", url: flow.adapter.url + "/approve")
             _ = try await registerEndpoint(flow.relay, name: "broken", url: broken.url + "/approve")
             for name in ["m1", "m2", "m3"] { _ = try await flow.submitApproval(name) }

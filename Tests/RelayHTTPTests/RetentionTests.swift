@@ -1,6 +1,7 @@
 import Foundation
 import NIOHTTP1
 import RelayCore
+import RelayTestSupport
 import RelayDelivery
 import RelayStore
 import Testing
@@ -8,9 +9,9 @@ import Testing
 /// Retention end to end: decided and forwarded requests go after the retention age, in batches, while an
 /// open request stays; the purge is counted in `/metrics`.
 @Suite struct RetentionTests {
-    @Test func finishedRequestsArePurgedInBatchesAfterTheRetentionAge() async throws {
+    @Test(arguments: StoreKind.allCases) func finishedRequestsArePurgedInBatchesAfterTheRetentionAge(_ store: StoreKind) async throws {
         let clock = ManualClock(Date())
-        try await withFlow(clock: clock) { flow in
+        try await withFlow(store: store, clock: clock) { flow in
             try await flow.registerAdapters()
             for index in 0..<5 { _ = try await flow.submitApproval("done-\(index)") }
             _ = try await flow.submitApproval("open")

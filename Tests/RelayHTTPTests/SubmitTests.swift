@@ -1,12 +1,13 @@
 import Foundation
 import NIOHTTP1
 import RelayCore
+import RelayTestSupport
 import Testing
 
 /// The native submit door (SPEC §3.1) through real HTTP.
 @Suite struct SubmitTests {
-    @Test func sameKeyTwiceIsOneRequestAndOneDelivery() async throws {
-        try await withHarness { relay, adapter in
+    @Test(arguments: StoreKind.allCases) func sameKeyTwiceIsOneRequestAndOneDelivery(_ store: StoreKind) async throws {
+        try await withHarness(store: store) { relay, adapter in
             _ = try await registerEndpoint(relay, name: "tg", url: adapter.url)
             let first = try await submit(relay, "c-idem", key: "key-1")
             let second = try await submit(relay, "c-idem", key: "key-1")
@@ -20,8 +21,8 @@ import Testing
         }
     }
 
-    @Test func sameKeyWithAnotherBodyIs422() async throws {
-        try await withHarness { relay, adapter in
+    @Test(arguments: StoreKind.allCases) func sameKeyWithAnotherBodyIs422(_ store: StoreKind) async throws {
+        try await withHarness(store: store) { relay, adapter in
             _ = try await registerEndpoint(relay, name: "tg", url: adapter.url)
             _ = try await submit(relay, "c-a", key: "shared")
             let reused = try await submit(relay, "c-b", key: "shared")
@@ -30,8 +31,8 @@ import Testing
         }
     }
 
-    @Test func aTakenCorrelationIdUnderANewKeyIs409() async throws {
-        try await withHarness { relay, adapter in
+    @Test(arguments: StoreKind.allCases) func aTakenCorrelationIdUnderANewKeyIs409(_ store: StoreKind) async throws {
+        try await withHarness(store: store) { relay, adapter in
             _ = try await registerEndpoint(relay, name: "tg", url: adapter.url)
             _ = try await submit(relay, "c-same", key: "k1")
             let again = try await submit(relay, "c-same", key: "k2")
@@ -64,16 +65,16 @@ import Testing
         }
     }
 
-    @Test func missingIdempotencyKeyIs400() async throws {
-        try await withHarness { relay, adapter in
+    @Test(arguments: StoreKind.allCases) func missingIdempotencyKeyIs400(_ store: StoreKind) async throws {
+        try await withHarness(store: store) { relay, adapter in
             _ = try await registerEndpoint(relay, name: "tg", url: adapter.url)
             let answer = try await call(.POST, relay.baseURL + "/api/v1/requests", token: TestRelay.submitToken, body: approvalBody("c1"))
             #expect(answer.status == 400 && answer.json?["field"] == "Idempotency-Key")
         }
     }
 
-    @Test func oversizedBodyIs413() async throws {
-        try await withHarness { relay, adapter in
+    @Test(arguments: StoreKind.allCases) func oversizedBodyIs413(_ store: StoreKind) async throws {
+        try await withHarness(store: store) { relay, adapter in
             _ = try await registerEndpoint(relay, name: "tg", url: adapter.url)
             let huge = approvalBody("c-huge", extra: ["arguments": .object(["blob": .string(String(repeating: "x", count: 300 * 1024))])])
             let answer = try await call(.POST, relay.baseURL + "/api/v1/requests", token: TestRelay.submitToken,
@@ -83,8 +84,8 @@ import Testing
         }
     }
 
-    @Test func noMatchingEndpointOrNoSinkIs422() async throws {
-        try await withHarness { relay, adapter in
+    @Test(arguments: StoreKind.allCases) func noMatchingEndpointOrNoSinkIs422(_ store: StoreKind) async throws {
+        try await withHarness(store: store) { relay, adapter in
             let none = try await submit(relay, "c-none")
             #expect(none.status == 422 && none.json?["code"] == "no_endpoint")
             _ = try await registerEndpoint(relay, name: "tg", url: adapter.url, extra: ["tools": ["github_*"]])
@@ -103,8 +104,8 @@ import Testing
         }
     }
 
-    @Test func selectionGoesToEveryMatchingEnabledEndpoint() async throws {
-        try await withHarness { relay, adapter in
+    @Test(arguments: StoreKind.allCases) func selectionGoesToEveryMatchingEnabledEndpoint(_ store: StoreKind) async throws {
+        try await withHarness(store: store) { relay, adapter in
             _ = try await registerEndpoint(relay, name: "one", url: adapter.url + "/one")
             _ = try await registerEndpoint(relay, name: "two", url: adapter.url + "/two", extra: ["tools": ["github_*"]])
             _ = try await registerEndpoint(relay, name: "three", url: adapter.url + "/three", extra: ["tools": ["gitlab_*"]])

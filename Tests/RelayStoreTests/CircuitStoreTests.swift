@@ -1,22 +1,20 @@
 import Foundation
 import RelayCore
 import RelayStore
+import RelayTestSupport
 import Testing
 
 /// Circuit open / probe / close with an injected clock: a failing endpoint is paused after a run of
 /// failures, probed with single deliveries, and closed by the first success. Its messages wait.
 @Suite struct CircuitStoreTests {
-    func fail(_ store: SQLiteStore, _ claimed: ClaimedMessage, at date: Date) async throws {
+    func fail(_ store: any RelayStore, _ claimed: ClaimedMessage, at date: Date) async throws {
         _ = try await store.complete(planner: noForwards, AttemptCompletion(
             messageId: claimed.message.id, leaseToken: claimed.leaseToken, attempt: attempt(for: claimed, at: date),
             disposition: .retry(at: date)))
     }
 
-    @Test func openProbeClose() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("relay-circuit-\(UUID().uuidString)")
-        let store = try SQLiteStore(path: folder.appendingPathComponent("relay.sqlite").path,
-                                    circuit: CircuitBreaker(failureThreshold: 3, probeInterval: 30))
-        try await store.migrate()
+    @Test(arguments: allStores) func openProbeClose(_ kind: StoreKind) async throws {
+        let store = try await makeStore(kind, circuit: CircuitBreaker(failureThreshold: 3, probeInterval: 30))
         let endpoint = makeEndpoint("flaky", concurrency: 8)
         try await store.createEndpoint(endpoint)
         for index in 0..<5 { _ = try await store.submit(makeRequest("c\(index)", endpoints: [endpoint])) }

@@ -1,18 +1,19 @@
 import Foundation
 import RelayCore
 import RelayStore
+import RelayTestSupport
 import Testing
 
 @Suite struct OutboxStoreTests {
-    @Test func claimLeasesAndDoesNotHandOutTwice() async throws {
-        let (store, endpoint) = try await storeWithOneRequest()
+    @Test(arguments: allStores) func claimLeasesAndDoesNotHandOutTwice(_ kind: StoreKind) async throws {
+        let (store, endpoint) = try await storeWithOneRequest(kind)
         let first = try await store.claimDue(now: t0, owner: "one", limit: 10, lease: lease)
         #expect(first.count == 1 && first[0].roundAttempt == 1 && first[0].endpoint == endpoint)
         #expect(try await store.claimDue(now: t0, owner: "two", limit: 10, lease: lease).isEmpty)
     }
 
-    @Test func expiredLeaseIsTakenOverAndTheStaleOwnerIsFenced() async throws {
-        let (store, endpoint) = try await storeWithOneRequest()
+    @Test(arguments: allStores) func expiredLeaseIsTakenOverAndTheStaleOwnerIsFenced(_ kind: StoreKind) async throws {
+        let (store, endpoint) = try await storeWithOneRequest(kind)
         let stale = try #require(try await store.claimDue(now: t0, owner: "one", limit: 1, lease: lease).first)
         let later = t0.addingTimeInterval(lease.duration(for: endpoint) + 1)
         let fresh = try #require(try await store.claimDue(now: later, owner: "two", limit: 1, lease: lease).first)
@@ -20,6 +21,11 @@ import Testing
         let late = AttemptCompletion(messageId: stale.message.id, leaseToken: stale.leaseToken,
                                      attempt: attempt(for: stale, at: later, outcome: .delivered, status: 200), disposition: .delivered)
         #expect(try await store.complete(planner: noForwards, late) == false)
+        #expect(try await store.renewLease(messageId: stale.message.id, leaseToken: stale.leaseToken, until: later.addingTimeInterval(60)) == false,
+                "a stale owner cannot renew")
+        #expect(try await store.renewLease(messageId: fresh.message.id, leaseToken: fresh.leaseToken, until: later.addingTimeInterval(600)))
+        #expect(try await store.claimDue(now: later.addingTimeInterval(lease.duration(for: endpoint) + 1), owner: "three", limit: 1, lease: lease).isEmpty,
+                "a renewed lease holds past its first term")
         let current = AttemptCompletion(messageId: fresh.message.id, leaseToken: fresh.leaseToken,
                                         attempt: attempt(for: fresh, at: later, outcome: .delivered, status: 200), disposition: .delivered)
         #expect(try await store.complete(planner: noForwards, current) == true)
@@ -28,8 +34,8 @@ import Testing
         #expect(timeline.messages[0].attempts.count == 1)
     }
 
-    @Test func perEndpointConcurrencyBoundsTheClaim() async throws {
-        let store = try await makeStore()
+    @Test(arguments: allStores) func perEndpointConcurrencyBoundsTheClaim(_ kind: StoreKind) async throws {
+        let store = try await makeStore(kind)
         let narrow = makeEndpoint("narrow", concurrency: 2)
         let wide = makeEndpoint("wide", concurrency: 8)
         try await store.createEndpoint(narrow)
@@ -41,8 +47,8 @@ import Testing
         #expect(try await store.claimDue(now: t0, owner: "one", limit: 100, lease: lease).isEmpty)
     }
 
-    @Test func retryIsDueOnlyAtItsTime() async throws {
-        let (store, _) = try await storeWithOneRequest()
+    @Test(arguments: allStores) func retryIsDueOnlyAtItsTime(_ kind: StoreKind) async throws {
+        let (store, _) = try await storeWithOneRequest(kind)
         let claimed = try #require(try await store.claimDue(now: t0, owner: "one", limit: 1, lease: lease).first)
         let retryAt = t0.addingTimeInterval(30)
         #expect(try await store.complete(planner: noForwards, AttemptCompletion(messageId: claimed.message.id, leaseToken: claimed.leaseToken,
@@ -53,8 +59,8 @@ import Testing
         #expect(second.roundAttempt == 2 && second.message.attemptCount == 1)
     }
 
-    @Test func disabledEndpointsKeepTheirMessagesUnclaimed() async throws {
-        let store = try await makeStore()
+    @Test(arguments: allStores) func disabledEndpointsKeepTheirMessagesUnclaimed(_ kind: StoreKind) async throws {
+        let store = try await makeStore(kind)
         var endpoint = makeEndpoint("a", enabled: false)
         try await store.createEndpoint(endpoint)
         _ = try await store.submit(makeRequest("c1", endpoints: [endpoint]))
@@ -64,8 +70,8 @@ import Testing
         #expect(try await store.claimDue(now: t0, owner: "one", limit: 10, lease: lease).count == 1)
     }
 
-    @Test func goneDisablesTheEndpoint() async throws {
-        let (store, _) = try await storeWithOneRequest()
+    @Test(arguments: allStores) func goneDisablesTheEndpoint(_ kind: StoreKind) async throws {
+        let (store, _) = try await storeWithOneRequest(kind)
         let claimed = try #require(try await store.claimDue(now: t0, owner: "one", limit: 1, lease: lease).first)
         _ = try await store.complete(planner: noForwards, AttemptCompletion(messageId: claimed.message.id, leaseToken: claimed.leaseToken,
                                                        attempt: attempt(for: claimed, at: t0, outcome: .permanent, status: 410),
@@ -74,15 +80,15 @@ import Testing
         #expect(after.enabled == false && after.disabledReason == "gone")
     }
 
-    @Test func releasedLeasesAreDueAtOnce() async throws {
-        let (store, _) = try await storeWithOneRequest()
+    @Test(arguments: allStores) func releasedLeasesAreDueAtOnce(_ kind: StoreKind) async throws {
+        let (store, _) = try await storeWithOneRequest(kind)
         _ = try await store.claimDue(now: t0, owner: "one", limit: 1, lease: lease)
         #expect(try await store.releaseLeases(owner: "one", now: t0) == 1)
         #expect(try await store.claimDue(now: t0, owner: "two", limit: 1, lease: lease).count == 1)
     }
 
-    @Test func messagesPastTheirDeadlineBecomeDeadLetters() async throws {
-        let store = try await makeStore()
+    @Test(arguments: allStores) func messagesPastTheirDeadlineBecomeDeadLetters(_ kind: StoreKind) async throws {
+        let store = try await makeStore(kind)
         let endpoint = makeEndpoint("a")
         try await store.createEndpoint(endpoint)
         _ = try await store.submit(makeRequest("c1", endpoints: [endpoint], deadline: t0.addingTimeInterval(60)))
@@ -93,8 +99,8 @@ import Testing
         #expect(page.items.count == 1)
     }
 
-    @Test func replayKeepsIdAndHistoryAndStartsANewRound() async throws {
-        let (store, _) = try await storeWithOneRequest()
+    @Test(arguments: allStores) func replayKeepsIdAndHistoryAndStartsANewRound(_ kind: StoreKind) async throws {
+        let (store, _) = try await storeWithOneRequest(kind)
         let claimed = try #require(try await store.claimDue(now: t0, owner: "one", limit: 1, lease: lease).first)
         _ = try await store.complete(planner: noForwards, AttemptCompletion(messageId: claimed.message.id, leaseToken: claimed.leaseToken,
                                                        attempt: attempt(for: claimed, at: t0, outcome: .permanent, status: 400),
@@ -108,8 +114,8 @@ import Testing
         #expect(try await store.timeline(idOrCorrelationId: "c1")?.messages[0].attempts.count == 1)
     }
 
-    @Test func deadLetterPagingAndFilters() async throws {
-        let store = try await makeStore()
+    @Test(arguments: allStores) func deadLetterPagingAndFilters(_ kind: StoreKind) async throws {
+        let store = try await makeStore(kind)
         let a = makeEndpoint("a")
         let b = makeEndpoint("b")
         try await store.createEndpoint(a)

@@ -1,13 +1,14 @@
 import Foundation
 import RelayCore
 import RelayStore
+import RelayTestSupport
 import Testing
 
 /// Retention (SPEC §8): decided requests with nothing left to deliver go, with their messages, attempts
 /// and idempotency keys, in batches; open requests and undelivered forwards stay.
 @Suite struct RetentionStoreTests {
     /// Claims everything due at `now` and records each as delivered.
-    func deliverEverythingDue(_ store: SQLiteStore, at now: Date) async throws {
+    func deliverEverythingDue(_ store: any RelayStore, at now: Date) async throws {
         for claimed in try await store.claimDue(now: now, owner: "one", limit: 100, lease: lease) {
             #expect(try await store.complete(planner: noForwards, AttemptCompletion(
                 messageId: claimed.message.id, leaseToken: claimed.leaseToken,
@@ -16,8 +17,8 @@ import Testing
         }
     }
 
-    @Test func purgesFinishedRequestsInBatchesAndKeepsEverythingStillOwed() async throws {
-        let store = try await makeStore()
+    @Test(arguments: allStores) func purgesFinishedRequestsInBatchesAndKeepsEverythingStillOwed(_ kind: StoreKind) async throws {
+        let store = try await makeStore(kind)
         let endpoint = makeEndpoint("a")
         try await store.createEndpoint(endpoint)
         for name in ["done1", "done2", "forwardOwed", "open"] {
@@ -56,8 +57,8 @@ import Testing
         #expect(counts.byState == [.pending: 1, .inflight: 1, .delivered: 2, .dead: 0])
     }
 
-    @Test func deadLettersOfAFinishedRequestGoWithIt() async throws {
-        let (store, _) = try await storeWithOneRequest()
+    @Test(arguments: allStores) func deadLettersOfAFinishedRequestGoWithIt(_ kind: StoreKind) async throws {
+        let (store, _) = try await storeWithOneRequest(kind)
         let claimed = try #require(try await store.claimDue(now: t0, owner: "one", limit: 1, lease: lease).first)
         #expect(try await store.complete(planner: noForwards, AttemptCompletion(
             messageId: claimed.message.id, leaseToken: claimed.leaseToken,

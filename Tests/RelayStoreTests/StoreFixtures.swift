@@ -1,18 +1,19 @@
 import Foundation
 import RelayCore
 import RelayStore
+import RelayTestSupport
 
-/// A fresh SQLite store in its own temporary folder.
-func makeStore() async throws -> SQLiteStore {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("relay-store-\(UUID().uuidString)")
-    let store = try SQLiteStore(path: folder.appendingPathComponent("relay.sqlite").path)
-    try await store.migrate()
-    return store
+/// Every store test runs once per store.
+let allStores = StoreKind.allCases
+
+/// A fresh, migrated store of `kind` (a temporary SQLite file, or a new PostgreSQL database).
+func makeStore(_ kind: StoreKind, circuit: CircuitBreaker = CircuitBreaker()) async throws -> any RelayStore {
+    try await TestStores.make(kind, circuit: circuit)
 }
 
 /// A fresh store with endpoint `a` and request `c1` owing it one delivery, due at `t0`.
-func storeWithOneRequest() async throws -> (SQLiteStore, Endpoint) {
-    let store = try await makeStore()
+func storeWithOneRequest(_ kind: StoreKind) async throws -> (any RelayStore, Endpoint) {
+    let store = try await makeStore(kind)
     let endpoint = makeEndpoint("a")
     try await store.createEndpoint(endpoint)
     _ = try await store.submit(makeRequest("c1", endpoints: [endpoint]))

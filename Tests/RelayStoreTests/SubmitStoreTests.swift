@@ -1,11 +1,12 @@
 import Foundation
 import RelayCore
 import RelayStore
+import RelayTestSupport
 import Testing
 
 @Suite struct SubmitStoreTests {
-    @Test func submitStoresTheRequestAndItsMessages() async throws {
-        let store = try await makeStore()
+    @Test(arguments: allStores) func submitStoresTheRequestAndItsMessages(_ kind: StoreKind) async throws {
+        let store = try await makeStore(kind)
         let endpoint = makeEndpoint("a")
         try await store.createEndpoint(endpoint)
         let new = makeRequest("c1", endpoints: [endpoint])
@@ -16,8 +17,8 @@ import Testing
         #expect(try await store.timeline(idOrCorrelationId: new.request.id)?.request.id == new.request.id)
     }
 
-    @Test func sameKeySameBodyReplaysTheFirstAnswer() async throws {
-        let store = try await makeStore()
+    @Test(arguments: allStores) func sameKeySameBodyReplaysTheFirstAnswer(_ kind: StoreKind) async throws {
+        let store = try await makeStore(kind)
         let endpoint = makeEndpoint("a")
         try await store.createEndpoint(endpoint)
         _ = try await store.submit(makeRequest("c1", endpoints: [endpoint], key: "k", bodyHash: "same"))
@@ -26,8 +27,8 @@ import Testing
         #expect(try await store.timeline(idOrCorrelationId: "c1-other") == nil)
     }
 
-    @Test func sameKeyOtherBodyIsRefused() async throws {
-        let store = try await makeStore()
+    @Test(arguments: allStores) func sameKeyOtherBodyIsRefused(_ kind: StoreKind) async throws {
+        let store = try await makeStore(kind)
         let endpoint = makeEndpoint("a")
         try await store.createEndpoint(endpoint)
         _ = try await store.submit(makeRequest("c1", endpoints: [endpoint], key: "k", bodyHash: "one"))
@@ -35,8 +36,8 @@ import Testing
         #expect(try await store.timeline(idOrCorrelationId: "c2") == nil)
     }
 
-    @Test func correlationIdIsUnique() async throws {
-        let store = try await makeStore()
+    @Test(arguments: allStores) func correlationIdIsUnique(_ kind: StoreKind) async throws {
+        let store = try await makeStore(kind)
         let endpoint = makeEndpoint("a")
         try await store.createEndpoint(endpoint)
         let first = makeRequest("c1", endpoints: [endpoint])
@@ -45,8 +46,8 @@ import Testing
     }
 
     /// Group commit: many concurrent submits, each answered only once stored, one failure not undoing the others.
-    @Test func concurrentSubmitsShareTransactionsAndFailAlone() async throws {
-        let store = try await makeStore()
+    @Test(arguments: allStores) func concurrentSubmitsShareTransactionsAndFailAlone(_ kind: StoreKind) async throws {
+        let store = try await makeStore(kind)
         let endpoint = makeEndpoint("a")
         try await store.createEndpoint(endpoint)
         let outcomes = try await withThrowingTaskGroup(of: (Int, SubmitOutcome).self) { group in
@@ -66,8 +67,8 @@ import Testing
         }
     }
 
-    @Test func endpointNamesAreUniqueAndBusyEndpointsStay() async throws {
-        let store = try await makeStore()
+    @Test(arguments: allStores) func endpointNamesAreUniqueAndBusyEndpointsStay(_ kind: StoreKind) async throws {
+        let store = try await makeStore(kind)
         let endpoint = makeEndpoint("a")
         try await store.createEndpoint(endpoint)
         await #expect(throws: StoreError.self) { try await store.createEndpoint(makeEndpoint("a")) }
@@ -76,8 +77,8 @@ import Testing
         #expect(try await store.endpoint(idOrName: "a") == endpoint)
     }
 
-    @Test func migrateTwiceIsHarmlessAndReady() async throws {
-        let store = try await makeStore()
+    @Test(arguments: allStores) func migrateTwiceIsHarmlessAndReady(_ kind: StoreKind) async throws {
+        let store = try await makeStore(kind)
         try await store.migrate()
         #expect(await store.isReady())
     }

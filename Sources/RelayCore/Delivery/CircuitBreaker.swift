@@ -34,3 +34,15 @@ public struct CircuitBreaker: Sendable, Equatable {
         return wasOpen || consecutiveFailures >= failureThreshold ? now.addingTimeInterval(probeInterval) : nil
     }
 }
+
+extension CircuitBreaker {
+    /// An endpoint's circuit bookkeeping after an attempt, or nil when nothing changes (a success on a
+    /// healthy endpoint, the hot path, writes nothing).
+    public func after(attemptSucceeded succeeded: Bool, previousFailures: Int, nextProbeAt: Date?,
+                      now: Date) -> (consecutiveFailures: Int, nextProbeAt: Date?)? {
+        let wasOpen = nextProbeAt != nil
+        if succeeded && previousFailures == 0 && !wasOpen { return nil }
+        let failures = succeeded ? 0 : previousFailures + 1
+        return (failures, self.nextProbe(afterSuccess: succeeded, consecutiveFailures: failures, wasOpen: wasOpen, now: now))
+    }
+}

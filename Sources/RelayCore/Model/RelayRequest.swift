@@ -46,3 +46,17 @@ public struct RelayRequest: Sendable, Equatable {
         self.decidedAt = decidedAt
     }
 }
+
+extension RelayRequest {
+    /// The request after `decision` moved it to `state` at `now`.
+    public func moved(to state: RequestState, by decision: NormalizedDecision, at now: Date) -> RelayRequest {
+        var moved = self
+        moved.state = state
+        moved.decisionReason = decision.reason
+        moved.decisionActor = decision.actor
+        moved.decisionResult = decision.result
+        moved.decidedAt = now
+        moved.updatedAt = now
+        return moved
+    }
+}

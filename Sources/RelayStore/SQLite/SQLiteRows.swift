@@ -4,21 +4,10 @@ import RelayCore
 
 /// Column lists and row decoding shared by the SQLite queries.
 enum SQLiteRows {
-    static let endpointColumns = """
-        id, name, role, url, secrets, headers, tools, max_attempts, timeout_ms, concurrency, enabled,
-        disabled_reason, created_at, updated_at
-        """
-    static let requestColumns = """
-        id, kind, correlation_id, approval_request_id, tool, state, payload, callback_url, deadline,
-        decision_reason, decided_at, created_at, updated_at, decision_actor, decision_result, control_plane_state, flag
-        """
-    static let messageColumns = """
-        id, request_id, endpoint_id, endpoint_name, purpose, url, body, state, attempt_count, due_at, deadline,
-        dead_reason, last_error, created_at, updated_at, sink
-        """
-
-    /// The endpoint columns a read adds to `endpointColumns`: circuit state, which only the outbox writes.
-    static let endpointReadColumns = endpointColumns + ", consecutive_failures, next_probe_at"
+    static let endpointColumns = StoreColumns.endpoint
+    static let requestColumns = StoreColumns.request
+    static let messageColumns = StoreColumns.message
+    static let endpointReadColumns = StoreColumns.endpointRead
 
     static func endpoint(_ row: Row) throws -> Endpoint {
         var endpoint = Endpoint(

@@ -12,7 +12,7 @@ extension SQLiteStore {
             }
             _ = arguments.append(contentsOf: [query.limit + 1])
             let rows = try Row.fetchAll(db, sql: """
-                SELECT \(SQLiteRows.messageColumns.split(separator: ",").map { "m." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(separator: ", ")),
+                SELECT \(StoreColumns.qualified(SQLiteRows.messageColumns, "m")),
                     m.dead_at, r.kind, r.correlation_id
                 FROM messages m JOIN requests r ON r.id = m.request_id
                 WHERE \(conditions.joined(separator: " AND "))

@@ -55,13 +55,7 @@ extension SQLiteStore {
         case .refused:
             return .refused(request)
         case .moved(let state):
-            var moved = request
-            moved.state = state
-            moved.decisionReason = decision.reason
-            moved.decisionActor = decision.actor
-            moved.decisionResult = decision.result
-            moved.decidedAt = now
-            moved.updatedAt = now
+            let moved = request.moved(to: state, by: decision, at: now)
             try db.execute(sql: """
                 UPDATE requests SET state = ?, decision_reason = ?, decision_actor = ?, decision_result = ?, decided_at = ?,
                     updated_at = ?

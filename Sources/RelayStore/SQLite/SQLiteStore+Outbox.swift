@@ -91,19 +91,8 @@ extension SQLiteStore {
         let circuit = self.circuit
         return try await committer.write { db in
             let attempt = completion.attempt
-            let now = attempt.startedAt.addingTimeInterval(Double(attempt.durationMs) / 1000).timeIntervalSince1970
-            var state = MessageState.delivered
-            var dueAt = now
-            var deadReason: DeadLetterReason?
-            switch completion.disposition {
-            case .delivered: break
-            case .retry(let at):
-                state = .pending
-                dueAt = at.timeIntervalSince1970
-            case .dead(let reason):
-                state = .dead
-                deadReason = reason
-            }
+            let record = CompletedMessage(completion)
+            let (state, dueAt, deadReason, now) = (record.state, record.dueAt, record.deadReason, record.now)
             // RETURNING hands back what the rest of the record needs, so nothing below reads the message again.
             guard let owner = try Row.fetchOne(db, sql: """
                 UPDATE messages
@@ -135,16 +124,12 @@ extension SQLiteStore {
             if let endpointId, let endpoint = try Row.fetchOne(db, sql: """
                 SELECT consecutive_failures, next_probe_at FROM endpoints WHERE id = ?
                 """, arguments: [endpointId]) {
-                let succeeded = completion.attempt.outcome == .delivered
-                let previousFailures: Int = endpoint["consecutive_failures"]
-                let wasOpen = (endpoint["next_probe_at"] as Double?) != nil
-                // A success on a healthy endpoint changes nothing: skip the write on the hot path.
-                if !(succeeded && previousFailures == 0 && !wasOpen) {
-                    let failures = succeeded ? 0 : previousFailures + 1
-                    let nextProbe = circuit.nextProbe(afterSuccess: succeeded, consecutiveFailures: failures,
-                                                      wasOpen: wasOpen, now: SQLiteRows.date(now))
+                if let changed = circuit.after(attemptSucceeded: attempt.outcome == .delivered,
+                                               previousFailures: endpoint["consecutive_failures"],
+                                               nextProbeAt: (endpoint["next_probe_at"] as Double?).map(SQLiteRows.date),
+                                               now: SQLiteRows.date(now)) {
                     try db.execute(sql: "UPDATE endpoints SET consecutive_failures = ?, next_probe_at = ? WHERE id = ?",
-                                   arguments: [failures, nextProbe?.timeIntervalSince1970, endpointId])
+                                   arguments: [changed.consecutiveFailures, changed.nextProbeAt?.timeIntervalSince1970, endpointId])
                 }
             }
             if let reason = completion.disableEndpointReason, let endpointId {
@@ -153,6 +138,15 @@ extension SQLiteStore {
                     """, arguments: [reason, now, endpointId])
             }
             return true
+        }
+    }
+
+    public func renewLease(messageId: String, leaseToken: Int64, until: Date) async throws -> Bool {
+        try await committer.write { db in
+            try db.execute(sql: """
+                UPDATE messages SET due_at = ? WHERE id = ? AND lease_token = ? AND state = 'inflight'
+                """, arguments: [until.timeIntervalSince1970, messageId, leaseToken])
+            return db.changesCount == 1
         }
     }
 

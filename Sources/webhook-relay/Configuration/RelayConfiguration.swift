@@ -22,6 +22,7 @@ struct RelayConfiguration {
     var dispatcher: DispatcherOptions
     var retention: RetentionOptions
     var sqliteSynchronous: SQLiteStore.Synchronous
+    var postgresConnections: Int
     var egress: EgressPolicy
     var logLevel: Logger.Level
 
@@ -111,7 +112,8 @@ struct RelayConfiguration {
             forwardConcurrency: try values.int("delivery.forward_concurrency", in: 1...1024),
             pollInterval: .milliseconds(try values.int("delivery.poll_interval_ms", in: 10...60_000)),
             shutdownGrace: .milliseconds(try values.int("delivery.shutdown_grace_ms", in: 0...600_000)),
-            retry: retry
+            retry: retry,
+            leaseMargin: Double(try values.int("delivery.lease_margin_ms", in: 100...600_000)) / 1000
         )
         let retentionDays = try values.int("retention.days", in: 0...36_500)
         let retention = RetentionOptions(
@@ -149,6 +151,7 @@ struct RelayConfiguration {
             ),
             forwardDeadline: TimeInterval(try values.int("forward_deadline_sec", in: 60...(30 * 86400))), retry: retry, dispatcher: dispatcher,
             retention: retention, sqliteSynchronous: synchronous,
+            postgresConnections: try values.int("postgres.max_connections", in: 1...1000),
             egress: EgressPolicy(mode: egressMode, allow: egressAllow),
             logLevel: level
         )
@@ -187,8 +190,12 @@ struct RelayConfiguration {
         switch database {
         case .sqlite(let path):
             return try SQLiteStore(path: path, synchronous: sqliteSynchronous, circuit: circuit, logger: logger)
-        case .postgres:
-            throw ConfigurationError("PostgreSQL is not available in this build yet; use database: sqlite:PATH")
+        case .postgres(let url):
+            do {
+                return try PostgresStore(url: url, circuit: circuit, maxConnections: postgresConnections, logger: logger)
+            } catch {
+                throw ConfigurationError("database (RELAY_DATABASE) is not a usable PostgreSQL URL: \(error); expected postgres://user:password@host:5432/database")
+            }
         }
     }
 }

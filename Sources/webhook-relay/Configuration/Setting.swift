@@ -33,6 +33,7 @@ struct Setting: Sendable {
         Setting(key: "delivery.circuit_failures", environment: "RELAY_CIRCUIT_FAILURES", defaultValue: "20"),
         Setting(key: "delivery.circuit_probe_interval_ms", environment: "RELAY_CIRCUIT_PROBE_INTERVAL_MS", defaultValue: "30000"),
         Setting(key: "delivery.poll_interval_ms", environment: "RELAY_POLL_INTERVAL_MS", defaultValue: "1000"),
+        Setting(key: "delivery.lease_margin_ms", environment: "RELAY_LEASE_MARGIN_MS", defaultValue: "30000"),
         Setting(key: "delivery.shutdown_grace_ms", environment: "RELAY_SHUTDOWN_GRACE_MS", defaultValue: "10000"),
         Setting(key: "egress.mode", environment: "RELAY_EGRESS", defaultValue: "default"),
         Setting(key: "egress.allow", environment: "RELAY_EGRESS_ALLOW", defaultValue: nil),
@@ -40,6 +41,7 @@ struct Setting: Sendable {
         Setting(key: "retention.sweep_interval_sec", environment: "RELAY_RETENTION_SWEEP_INTERVAL_SEC", defaultValue: "300"),
         Setting(key: "retention.batch_size", environment: "RELAY_RETENTION_BATCH_SIZE", defaultValue: "200"),
         Setting(key: "sqlite.synchronous", environment: "RELAY_SQLITE_SYNCHRONOUS", defaultValue: "full"),
+        Setting(key: "postgres.max_connections", environment: "RELAY_POSTGRES_MAX_CONNECTIONS", defaultValue: "20"),
         Setting(key: "log_level", environment: "RELAY_LOG_LEVEL", defaultValue: "info"),
     ]
 }

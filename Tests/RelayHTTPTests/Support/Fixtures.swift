@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import NIOHTTP1
 import RelayCore
+import RelayTestSupport
 import Testing
 
 /// Registers an endpoint through the admin API and returns its id and secret.
@@ -44,12 +45,12 @@ func expectedSignature(secret: String, id: String, timestamp: String, body: Data
 
 /// Runs `body` against a fresh relay and a stand-in adapter answering `script` then `fallback`; stops both after.
 func withHarness(
-    _ fallback: CannedAnswer = .accepted, script: [CannedAnswer] = [], clock: any RelayClock = SystemClock(),
+    store: StoreKind = .sqlite, _ fallback: CannedAnswer = .accepted, script: [CannedAnswer] = [], clock: any RelayClock = SystemClock(),
     _ body: (TestRelay, StandInServer) async throws -> Void
 ) async throws {
     let adapter = try await StandInServer.start(fallback)
     adapter.answer(script)
-    let relay = try await TestRelay.start(clock: clock)
+    let relay = try await TestRelay.start(store: store, clock: clock)
     do {
         try await body(relay, adapter)
     } catch {

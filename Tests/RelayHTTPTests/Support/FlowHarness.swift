@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import NIOHTTP1
 import RelayCore
+import RelayTestSupport
 import Testing
 
 /// A relay with a stand-in adapter (approver and executor paths) and a stand-in decision receiver
@@ -74,13 +75,13 @@ struct Flow {
 }
 
 func withFlow(
-    receiver receiverAnswer: CannedAnswer = CannedAnswer(status: .ok), clock: any RelayClock = SystemClock(),
-    controlPlane: ((String) -> ControlPlaneSink)? = nil, databasePath: String = TestRelay.temporaryDatabase(),
+    store: StoreKind = .sqlite, location: StoreLocation? = nil, receiver receiverAnswer: CannedAnswer = CannedAnswer(status: .ok), clock: any RelayClock = SystemClock(),
+    controlPlane: ((String) -> ControlPlaneSink)? = nil,
     _ body: (Flow) async throws -> Void
 ) async throws {
     let adapter = try await StandInServer.start()
     let receiver = try await StandInServer.start(receiverAnswer)
-    let relay = try await TestRelay.start(databasePath: databasePath, clock: clock, controlPlane: controlPlane?(receiver.url))
+    let relay = try await TestRelay.start(store: store, location: location, clock: clock, controlPlane: controlPlane?(receiver.url))
     do {
         try await body(Flow(relay: relay, adapter: adapter, receiver: receiver))
     } catch {

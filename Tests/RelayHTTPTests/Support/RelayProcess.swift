@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import NIOHTTP1
 import Testing
 
@@ -35,6 +38,14 @@ final class RelayProcess: Sendable {
         let relay = RelayProcess(process: process, baseURL: "http://127.0.0.1:\(port)", logFile: logFile)
         try await eventually("the relay answering") { (try? await call(.GET, relay.baseURL + "/healthz"))?.status == 200 }
         return relay
+    }
+
+    var port: Int { Int(baseURL.split(separator: ":").last!)! }
+
+    /// SIGKILL: the process dies on the spot, leases and all.
+    func kill() {
+        _ = Glibc.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
     }
 
     /// SIGTERM, then the exit status.

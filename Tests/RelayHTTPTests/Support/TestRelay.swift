@@ -12,6 +12,7 @@ import RelayCore
 import RelayDelivery
 import RelayHTTP
 import RelayStore
+import RelayTestSupport
 import ServiceLifecycle
 
 /// The relay as it runs in production — router, dispatcher, SQLite file — on 127.0.0.1 with an ephemeral port.
@@ -22,8 +23,9 @@ final class TestRelay: Sendable {
     static let callbackKey = Array(repeating: UInt8(7), count: 32)
 
     let port: Int
-    let store: SQLiteStore
-    let databasePath: String
+    let store: any RelayStore
+    /// Where the store lives: a restart passes it to the next `start`.
+    let location: StoreLocation
     let clock: any RelayClock
     let wake: WakeSignal
     let metricsRegistry: PrometheusCollectorRegistry
@@ -33,12 +35,12 @@ final class TestRelay: Sendable {
 
     var baseURL: String { "http://127.0.0.1:\(port)" }
 
-    private init(port: Int, store: SQLiteStore, databasePath: String, clock: any RelayClock, wake: WakeSignal,
+    private init(port: Int, store: any RelayStore, location: StoreLocation, clock: any RelayClock, wake: WakeSignal,
                  metricsRegistry: PrometheusCollectorRegistry, group: ServiceGroup, task: Task<Void, any Error>, client: HTTPClient) {
         self.metricsRegistry = metricsRegistry
         self.port = port
         self.store = store
-        self.databasePath = databasePath
+        self.location = location
         self.clock = clock
         self.wake = wake
         self.group = group
@@ -46,12 +48,13 @@ final class TestRelay: Sendable {
         self.client = client
     }
 
+    /// A fresh SQLite path, for the tests of the binary.
     static func temporaryDatabase() -> String {
         FileManager.default.temporaryDirectory.appendingPathComponent("relay-e2e-\(UUID().uuidString)/relay.sqlite").path
     }
 
     static func start(
-        databasePath: String = temporaryDatabase(), clock: any RelayClock = SystemClock(),
+        store kind: StoreKind = .sqlite, location: StoreLocation? = nil, clock: any RelayClock = SystemClock(),
         random: any RandomSource = FixedRandom(0), settings: RelaySettings? = nil,
         retry: RetryPolicy = RetryPolicy(base: 0.05, cap: 1, maxAttempts: 5, attemptTimeout: 2, connectTimeout: 1),
         shutdownGrace: Duration = .seconds(5), controlPlane: ControlPlaneSink? = nil,
@@ -63,7 +66,10 @@ final class TestRelay: Sendable {
             quiet.logLevel = .error
             return quiet
         }()
-        let store = try SQLiteStore(path: databasePath, circuit: circuit, logger: logger)
+        var chosen = location
+        if chosen == nil { chosen = try await TestStores.fresh(kind) }
+        let location = chosen!
+        let store = try TestStores.open(location, circuit: circuit, logger: logger)
         try await store.migrate()
         let wake = WakeSignal()
         let client = HTTPDeliverer.makeClient(connectTimeout: retry.connectTimeout, connectionsPerHost: 8, egress: egress)
@@ -98,7 +104,7 @@ final class TestRelay: Sendable {
             }
             var iterator = portStream.makeAsyncIterator()
             if await iterator.next() != nil {
-                return TestRelay(port: port, store: store, databasePath: databasePath, clock: clock, wake: wake,
+                return TestRelay(port: port, store: store, location: location, clock: clock, wake: wake,
                                  metricsRegistry: metricsRegistry, group: group, task: task, client: client)
             }
         }

@@ -1,0 +1,188 @@
+import Foundation
+import PostgresNIO
+import RelayCore
+
+extension PostgresStore {
+    public func claimDue(now: Date, owner: String, limit: Int, lease: LeaseTerms) async throws -> [ClaimedMessage] {
+        guard limit > 0 else { return [] }
+        let seconds = now.timeIntervalSince1970
+        return try await transaction { connection in
+            // The endpoints this instance claims for stay locked until it commits, and SKIP LOCKED passes
+            // over those another instance is claiming for: the in-flight counts below hold until commit,
+            // so each endpoint's concurrency limit holds across instances.
+            let endpoints = try await connection.query("""
+                SELECT \(unescaped: StoreColumns.endpointRead) FROM endpoints WHERE enabled ORDER BY random() FOR UPDATE SKIP LOCKED
+                """, logger: self.logger).collect().map(PostgresRows.endpoint)
+            var inFlight: [String: Int] = [:]
+            if !endpoints.isEmpty {
+                for row in try await connection.query("""
+                    SELECT endpoint_id, count(*) FROM messages
+                    WHERE endpoint_id = ANY(\(endpoints.map(\.id))) AND state = 'inflight' AND due_at > \(seconds)
+                    GROUP BY endpoint_id
+                    """, logger: self.logger).collect() {
+                    let (id, count) = try row.decode((String, Int).self)
+                    inFlight[id] = count
+                }
+            }
+            var claimed: [ClaimedMessage] = []
+            for endpoint in endpoints where claimed.count < limit {
+                let busy = inFlight[endpoint.id, default: 0]
+                var take = min(endpoint.concurrency - busy, limit - claimed.count)
+                switch CircuitBreaker.state(nextProbeAt: endpoint.nextProbeAt, now: now) {
+                case .closed: break
+                case .open: continue
+                case .probing:
+                    guard busy == 0 else { continue }
+                    take = min(take, 1)
+                    try await connection.query("""
+                        UPDATE endpoints SET next_probe_at = \(seconds + self.circuit.probeInterval) WHERE id = \(endpoint.id)
+                        """, logger: self.logger)
+                }
+                guard take > 0 else { continue }
+                claimed += try await self.claim(
+                    connection, forEndpoint: endpoint.id, url: endpoint.url, owner: owner, now: seconds,
+                    leaseUntil: seconds + lease.duration(for: endpoint), take: take, endpoint: endpoint
+                )
+            }
+            if claimed.count < limit {
+                // Forwards have no endpoint row to lock: one instance at a time claims them.
+                let locked = try await connection.query("""
+                    SELECT pg_try_advisory_xact_lock(\(PostgresSchema.forwardClaimLockKey))
+                    """, logger: self.logger).collect().first?.decode(Bool.self) ?? false
+                if locked {
+                    let busy = try await connection.query("""
+                        SELECT count(*) FROM messages WHERE endpoint_id IS NULL AND state = 'inflight' AND due_at > \(seconds)
+                        """, logger: self.logger).collect().first?.decode(Int.self) ?? 0
+                    let take = min(limit - claimed.count, lease.forwardConcurrency - busy)
+                    if take > 0 {
+                        claimed += try await self.claim(connection, forEndpoint: nil, url: nil, owner: owner, now: seconds,
+                                                        leaseUntil: seconds + lease.duration(for: nil), take: take, endpoint: nil)
+                    }
+                }
+            }
+            return claimed
+        }
+    }
+
+    /// One claim statement: the due messages picked and locked (SKIP LOCKED), then leased, in one round trip.
+    private func claim(_ connection: PostgresConnection, forEndpoint endpointId: String?, url: String?, owner: String,
+                       now: Double, leaseUntil: Double, take: Int, endpoint: Endpoint?) async throws -> [ClaimedMessage] {
+        let rows = try await connection.query("""
+            WITH picked AS MATERIALIZED (
+                SELECT id FROM messages
+                WHERE endpoint_id IS NOT DISTINCT FROM \(endpointId) AND state IN ('pending', 'inflight')
+                  AND due_at <= \(now) AND deadline > \(now)
+                ORDER BY due_at LIMIT \(take)
+                FOR UPDATE SKIP LOCKED
+            )
+            UPDATE messages m
+            SET state = 'inflight', lease_owner = \(owner), lease_token = m.lease_token + 1, due_at = \(leaseUntil),
+                updated_at = \(now), url = COALESCE(\(url), m.url)
+            FROM picked WHERE m.id = picked.id
+            RETURNING \(unescaped: StoreColumns.qualified(StoreColumns.message, "m")), m.lease_token, m.round_start
+            """, logger: logger).collect()
+        return try rows.map { row in
+            let access = row.makeRandomAccess()
+            let message = try PostgresRows.message(access)
+            let roundStart = try access["round_start"].decode(Int.self)
+            return ClaimedMessage(message: message, leaseToken: try access["lease_token"].decode(Int64.self),
+                                  roundAttempt: message.attemptCount - roundStart + 1, endpoint: endpoint)
+        }
+    }
+
+    public func complete(_ completion: AttemptCompletion, planner: ForwardPlanner) async throws -> Bool {
+        try await transaction { connection in
+            let attempt = completion.attempt
+            let record = CompletedMessage(completion)
+            let (state, dueAt, deadReason, now) = (record.state, record.dueAt, record.deadReason, record.now)
+            // The fencing check: only the holder of the current lease token records a result.
+            guard let owner = try await connection.query("""
+                UPDATE messages
+                SET state = \(state.rawValue), attempt_count = attempt_count + 1, due_at = \(dueAt), lease_owner = NULL,
+                    dead_reason = \(deadReason?.rawValue), dead_at = \(deadReason == nil ? nil : now), last_error = \(attempt.error),
+                    updated_at = \(now)
+                WHERE id = \(completion.messageId) AND lease_token = \(completion.leaseToken) AND state = 'inflight'
+                RETURNING request_id, endpoint_id
+                """, logger: self.logger).collect().first else { return false }
+            let (requestId, endpointId) = try owner.decode((String, String?).self)
+            try await connection.query("""
+                INSERT INTO attempts (message_id, number, started_at, duration_ms, status_code, error, response_excerpt, outcome)
+                VALUES (\(attempt.messageId), \(attempt.number), \(attempt.startedAt.timeIntervalSince1970), \(attempt.durationMs),
+                    \(attempt.statusCode), \(attempt.error), \(attempt.responseExcerpt), \(attempt.outcome.rawValue))
+                """, logger: self.logger)
+            if let answer = completion.controlPlaneAnswer {
+                try await connection.query("""
+                    UPDATE requests SET control_plane_state = \(answer.state), flag = COALESCE(\(answer.flag), flag), updated_at = \(now)
+                    WHERE id = \(requestId)
+                    """, logger: self.logger)
+            }
+            if let decision = completion.decision, let request = try await self.request(connection, .id(requestId), lock: true) {
+                _ = try await self.apply(decision, to: request, planner: planner, now: PostgresRows.date(now), connection)
+            }
+            if let endpointId, let row = try await connection.query("""
+                SELECT consecutive_failures, next_probe_at FROM endpoints WHERE id = \(endpointId)
+                """, logger: self.logger).collect().first {
+                let (previousFailures, nextProbeAt) = try row.decode((Int, Double?).self)
+                if let changed = self.circuit.after(attemptSucceeded: attempt.outcome == .delivered, previousFailures: previousFailures,
+                                                    nextProbeAt: nextProbeAt.map(PostgresRows.date), now: PostgresRows.date(now)) {
+                    try await connection.query("""
+                        UPDATE endpoints SET consecutive_failures = \(changed.consecutiveFailures),
+                            next_probe_at = \(changed.nextProbeAt?.timeIntervalSince1970)
+                        WHERE id = \(endpointId)
+                        """, logger: self.logger)
+                }
+            }
+            if let reason = completion.disableEndpointReason, let endpointId {
+                try await connection.query("""
+                    UPDATE endpoints SET enabled = false, disabled_reason = \(reason), updated_at = \(now) WHERE id = \(endpointId)
+                    """, logger: self.logger)
+            }
+            return true
+        }
+    }
+
+    public func renewLease(messageId: String, leaseToken: Int64, until: Date) async throws -> Bool {
+        try await transaction { connection in
+            try await connection.query("""
+                UPDATE messages SET due_at = \(until.timeIntervalSince1970)
+                WHERE id = \(messageId) AND lease_token = \(leaseToken) AND state = 'inflight'
+                RETURNING 1
+                """, logger: self.logger).collect().count == 1
+        }
+    }
+
+    public func releaseLeases(owner: String, now: Date) async throws -> Int {
+        try await transaction { connection in
+            let released = try await connection.query("""
+                UPDATE messages SET state = 'pending', due_at = \(now.timeIntervalSince1970), lease_owner = NULL,
+                    updated_at = \(now.timeIntervalSince1970)
+                WHERE lease_owner = \(owner) AND state = 'inflight'
+                RETURNING 1
+                """, logger: self.logger).collect().count
+            if released > 0 { try await self.notifyDue(connection) }
+            return released
+        }
+    }
+
+    public func deadLetterExpired(now: Date) async throws -> Int {
+        let seconds = now.timeIntervalSince1970
+        return try await transaction { connection in
+            try await connection.query("""
+                UPDATE messages
+                SET state = 'dead', dead_reason = 'deadline', dead_at = \(seconds), lease_owner = NULL, updated_at = \(seconds),
+                    last_error = COALESCE(last_error, 'deadline passed before delivery')
+                WHERE state IN ('pending', 'inflight') AND deadline <= \(seconds) AND (state = 'pending' OR due_at <= \(seconds))
+                RETURNING 1
+                """, logger: self.logger).collect().count
+        }
+    }
+
+    public func nextDueAt() async throws -> Date? {
+        try await read { connection in
+            try await connection.query("""
+                SELECT MIN(m.due_at) FROM messages m LEFT JOIN endpoints e ON e.id = m.endpoint_id
+                WHERE m.state IN ('pending', 'inflight') AND (m.endpoint_id IS NULL OR e.enabled)
+                """, logger: self.logger).collect().first?.decode(Double?.self).map(PostgresRows.date)
+        }
+    }
+}

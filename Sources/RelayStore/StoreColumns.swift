@@ -1,0 +1,24 @@
+import Foundation
+
+/// The column lists every store selects and inserts, in one order (the row decoders rely on the names).
+enum StoreColumns {
+    static let endpoint = """
+        id, name, role, url, secrets, headers, tools, max_attempts, timeout_ms, concurrency, enabled,
+        disabled_reason, created_at, updated_at
+        """
+    static let request = """
+        id, kind, correlation_id, approval_request_id, tool, state, payload, callback_url, deadline,
+        decision_reason, decided_at, created_at, updated_at, decision_actor, decision_result, control_plane_state, flag
+        """
+    static let message = """
+        id, request_id, endpoint_id, endpoint_name, purpose, url, body, state, attempt_count, due_at, deadline,
+        dead_reason, last_error, created_at, updated_at, sink
+        """
+    /// The endpoint columns a read adds: circuit state, which only the outbox writes.
+    static let endpointRead = endpoint + ", consecutive_failures, next_probe_at"
+
+    /// `columns` with each name qualified by `alias`.
+    static func qualified(_ columns: String, _ alias: String) -> String {
+        columns.split(separator: ",").map { "\(alias)." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(separator: ", ")
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import RelayCore
+import RelayStore
+import RelayTestSupport
+import Testing
+
+/// What only a store shared by several processes has to get right: two instances on one database.
+@Suite struct PostgresStoreTests {
+    /// Two stores (two connection pools, as two relay processes have) on one fresh database.
+    func twoInstances() async throws -> (any RelayStore, any RelayStore) {
+        let location = try await TestStores.fresh(.postgres)
+        let one = try TestStores.open(location)
+        try await one.migrate()
+        let two = try TestStores.open(location)
+        try await two.migrate()  // concurrent or repeated migrations are harmless
+        return (one, two)
+    }
+
+    @Test func racingInstancesNeverClaimOneMessageTwiceAndKeepTheEndpointLimit() async throws {
+        let (one, two) = try await twoInstances()
+        let endpoint = makeEndpoint("narrow", concurrency: 3)
+        try await one.createEndpoint(endpoint)
+        for index in 0..<40 { _ = try await one.submit(makeRequest("race-\(index)", endpoints: [endpoint])) }
+        async let fromOne = one.claimDue(now: t0, owner: "one", limit: 10, lease: lease)
+        async let fromTwo = two.claimDue(now: t0, owner: "two", limit: 10, lease: lease)
+        let claimed = try await fromOne + fromTwo
+        #expect(claimed.count == 3, "the endpoint's limit of 3 holds across instances, got \(claimed.count)")
+        #expect(Set(claimed.map(\.message.id)).count == claimed.count)
+
+        // Rounds of concurrent claims from both instances until all are out: no message is handed to two
+        // claims. (While one instance claims for an endpoint the other skips it, so rounds overlap freely.)
+        let wide = makeEndpoint("wide", concurrency: 1000)
+        try await one.createEndpoint(wide)
+        for index in 0..<200 { _ = try await one.submit(makeRequest("wide-\(index)", endpoints: [wide])) }
+        var handedOut: [String] = []
+        for _ in 0..<50 where handedOut.count < 200 {
+            handedOut += try await withThrowingTaskGroup(of: [String].self) { group in
+                for round in 0..<6 {
+                    let store = round.isMultiple(of: 2) ? one : two
+                    group.addTask { try await store.claimDue(now: t0, owner: "o\(round)", limit: 20, lease: lease).map(\.message.id) }
+                }
+                return try await group.reduce(into: [String]()) { $0 += $1 }
+            }
+        }
+        #expect(Set(handedOut).count == handedOut.count, "a message was handed to two claims")
+        #expect(handedOut.count == 200)
+    }
+
+    @Test func aCommitOnOneInstanceWakesTheOther() async throws {
+        let (one, two) = try await twoInstances()
+        let signals = one.dueSignals()
+        var iterator = signals.makeAsyncIterator()
+        _ = await iterator.next()  // the first signal says "listening; look once"
+        let endpoint = makeEndpoint("a")
+        try await two.createEndpoint(endpoint)
+        let woken = Task { await iterator.next() != nil }
+        try await Task.sleep(for: .milliseconds(100))
+        _ = try await two.submit(makeRequest("wake", endpoints: [endpoint]))
+        let timeout = Task { try await Task.sleep(for: .seconds(5)); woken.cancel() }
+        #expect(await woken.value, "no NOTIFY reached the other instance")
+        timeout.cancel()
+    }
+}
