@@ -8,7 +8,7 @@ DEV_ADMIN_TOKEN ?= dev-admin-token
 DEV_SUBMIT_TOKEN ?= dev-submit-token
 DEV_CALLBACK_TOKEN ?= dev-callback-token
 
-.PHONY: build run test test-suites demo probe probe-postgres packages clean
+.PHONY: build run test test-suites demo bench packages clean
 
 packages:
 	@scripts/ensure-packages.sh
@@ -40,20 +40,17 @@ test-suites:
 	timeout 900 $(SWIFT) test --skip-build --skip IsolationTests
 	timeout 300 $(SWIFT) test --skip-build --filter IsolationTests
 	timeout 600 scripts/fuzz-api.sh $(BIN)
+	timeout 300 .build/debug/relay-bench --smoke --relay $(BIN) --json .build/bench-smoke.json
 
 # The relay, a sample adapter and a sample control plane on loopback: two requests' lives, printed.
 demo: build
 	@scripts/demo.sh
 
-# A quick throughput probe of a release build: durable submits/s, then deliveries/s to a loopback 204.
-probe: packages
+# The benchmark (BENCHMARKS.md): a release build, then every scenario against it, SQLite and a
+# throwaway PostgreSQL with fsync on. Prints the table and writes .build/bench.json.
+bench: packages
 	$(SWIFT) build -c release
-	.build/release/relay-probe .build/release/webhook-relay 10
-
-# The same probe with the relay on a throwaway PostgreSQL (fsync on, unlike the test server).
-probe-postgres: packages
-	$(SWIFT) build -c release
-	PG_DURABLE=1 scripts/with-postgres.sh sh -c 'RELAY_PROBE_DATABASE="$$RELAY_TEST_POSTGRES_URL" .build/release/relay-probe .build/release/webhook-relay 10'
+	PG_DURABLE=1 scripts/with-postgres.sh .build/release/relay-bench --relay .build/release/webhook-relay --json .build/bench.json
 
 clean:
 	rm -rf .build data

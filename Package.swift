@@ -29,6 +29,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        // Latency percentiles of the benchmark without coordinated omission: the HdrHistogram reference port.
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
@@ -101,18 +103,23 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // A quick throughput probe of a release build (the full benchmark is `make bench`'s job).
+        // `make bench`: throughput, latency and backlog of a release-built relay against the loopback ceiling.
         .executableTarget(
-            name: "relay-probe",
+            name: "relay-bench",
             dependencies: [
+                "RelayCore",
+                "RelayStore",
+                "RelayTestSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            path: "Benchmarks/RelayProbe",
+            path: "Benchmarks/RelayBench",
             swiftSettings: swiftSettings
         ),
         // What the store and end-to-end suites share: the two stores they run against.

@@ -1,6 +1,7 @@
 import Foundation
 import NIOHTTP1
 import RelayCore
+import RelayTestSupport
 import Testing
 
 /// No token, secret, key or capability URL ever appears in a log line or an error body (issue 4): a
@@ -76,5 +77,20 @@ import Testing
         for url in capabilityURLs { #expect(!log.contains(url), "the log holds a capability URL") }
         await adapter.stop()
         await controlPlane.stop()
+    }
+
+    /// The database URL's password never reaches the log, not even at trace level.
+    @Test func thePostgresPasswordIsNotLogged() async throws {
+        guard case .postgres(let url) = try await TestStores.fresh(.postgres),
+              var components = URLComponents(string: url) else { return }
+        components.password = "db-password-0c9f1e"  // the throwaway server trusts loopback, so any password works
+        let relay = try await RelayProcess.start(environment: [
+            "RELAY_DATABASE": components.string!, "RELAY_CALLBACK_KEY": Data(repeating: 1, count: 32).base64EncodedString(),
+            "RELAY_ADMIN_TOKEN": "admin-x", "RELAY_LOG_LEVEL": "trace",
+        ])
+        #expect(try await call(.GET, relay.baseURL + "/readyz").status == 200)
+        #expect(relay.stop() == 0)
+        #expect(relay.log.contains("postgres://postgres:REDACTED@127.0.0.1"), "the log names the database without its password")
+        #expect(!relay.log.contains("db-password-0c9f1e"))
     }
 }

@@ -88,6 +88,7 @@ enum PostgresSchema {
             """,
             "CREATE INDEX messages_active ON messages(endpoint_id, due_at) WHERE state IN ('pending', 'inflight')",
             "CREATE INDEX messages_by_request ON messages(request_id)",
+            "CREATE INDEX messages_active_by_deadline ON messages(deadline) WHERE state IN ('pending', 'inflight')",
             "CREATE INDEX messages_dead ON messages(dead_at, id) WHERE state = 'dead'",
             """
             CREATE TABLE attempts (

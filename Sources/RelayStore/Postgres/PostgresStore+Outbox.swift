@@ -9,9 +9,12 @@ extension PostgresStore {
         return try await transaction { connection in
             // The endpoints this instance claims for stay locked until it commits, and SKIP LOCKED passes
             // over those another instance is claiming for: the in-flight counts below hold until commit,
-            // so each endpoint's concurrency limit holds across instances.
+            // so each endpoint's concurrency limit holds across instances. NO KEY UPDATE, because a submit
+            // inserting a message holds KEY SHARE on its endpoint (the foreign key) until it commits:
+            // FOR UPDATE would skip every endpoint that is being submitted to, and starve it under load.
             let endpoints = try await connection.query("""
-                SELECT \(unescaped: StoreColumns.endpointRead) FROM endpoints WHERE enabled ORDER BY random() FOR UPDATE SKIP LOCKED
+                SELECT \(unescaped: StoreColumns.endpointRead) FROM endpoints WHERE enabled ORDER BY random()
+                FOR NO KEY UPDATE SKIP LOCKED
                 """, logger: self.logger).collect().map(PostgresRows.endpoint)
             var inFlight: [String: Int] = [:]
             if !endpoints.isEmpty {

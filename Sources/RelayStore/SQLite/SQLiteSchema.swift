@@ -107,6 +107,12 @@ enum SQLiteSchema {
                 CREATE INDEX requests_decided ON requests(updated_at) WHERE state <> 'requested';
                 """)
         }
+        // The deadline sweep runs every second: without this it scans every undelivered message.
+        migrator.registerMigration("v5-deadline-index") { db in
+            try db.execute(sql: """
+                CREATE INDEX messages_active_by_deadline ON messages(deadline) WHERE state IN ('pending', 'inflight');
+                """)
+        }
         return migrator
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import RelayTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
