@@ -16,6 +16,12 @@ struct RelayBench: AsyncParsableCommand {
     @Option(help: "Pending messages of the big backlog.") var backlog = 1_000_000
     @Option(help: "Where to write the JSON results.") var json = ".build/bench.json"
     @Flag(help: "One second of every scenario (make test runs this so the benchmark cannot rot).") var smoke = false
+    @Option(help: "Run only these scenarios (comma-separated: submits, deliveries, cycles, latency, backlog); the ceiling always runs.")
+    var only: String?
+
+    func runs(_ scenario: String) -> Bool {
+        only.map { $0.split(separator: ",").contains(Substring(scenario)) } ?? true
+    }
 
     func run() async throws {
         let seconds = smoke ? 1 : self.seconds
@@ -38,20 +44,27 @@ struct RelayBench: AsyncParsableCommand {
         report.add("ceiling: Hummingbird 204 ← AsyncHTTPClient, 64 concurrent", ceiling, "exchanges/s")
         for store in stores {
             let name = store == "sqlite" ? "SQLite synchronous=FULL" : "PostgreSQL"
+            if runs("submits") {
             let submits = try await scenarios.submits(store: store, seconds: seconds)
             report.add("durable submits/s (\(name))", submits.rate, "/s", ratio: submits.rate / ceiling, peak: submits.peakMiB)
+            }
+            if runs("deliveries") {
             let endToEnd = try await scenarios.endToEnd(store: store, seconds: sustain)
             report.add("end-to-end deliveries/s, \(Int(sustain)) s sustained (\(name); submits meanwhile \(Int(endToEnd.submits))/s)",
                        endToEnd.deliveries, "/s", ratio: endToEnd.deliveries / (ceiling / 2), ratioOf: "ceiling÷2",
                        target: store == "sqlite" ? (0.5, "≥ 50 % of ceiling÷2") : nil, peak: endToEnd.peakMiB)
+            }
+            if runs("cycles") {
             let cycles = try await scenarios.cycles(store: store, seconds: seconds)
             report.add("full approval cycles/s (\(name))", cycles.rate, "/s", ratio: cycles.rate / (ceiling / 4), ratioOf: "ceiling÷4",
                        target: store == "sqlite" ? (0.4, "≥ 40 % of ceiling÷4") : nil, peak: cycles.peakMiB)
+            }
         }
-        for rate in rates {
+        for rate in rates where runs("latency") {
             let result = try await scenarios.latency(store: "sqlite", rate: rate, seconds: seconds)
             report.addLatency(rate: rate, result.histogram, missing: result.errors, peak: result.peakMiB)
         }
+        if runs("backlog") {
         let small = try await scenarios.backlog(pending: smoke ? 100 : 1_000, window: 60)
         let big = try await scenarios.backlog(pending: bigBacklog, window: smoke ? 5 : 30)
         report.add("drain rate, \(smoke ? 100 : 1_000) pending", small.drainRate, "/s", peak: small.peakMiB)
@@ -59,6 +72,7 @@ struct RelayBench: AsyncParsableCommand {
                    ratio: big.drainRate / small.drainRate, ratioOf: "small backlog", target: (0.9, "≥ 90 % of the small backlog's"),
                    peak: big.peakMiB)
         report.add("relay RSS with \(bigBacklog) pending", big.rssMiB, "MiB", target: (-256, "≤ 256 MB"))
+        }
         try await http.shutdown()
         print(report.table)
         try report.write(to: json)

@@ -17,7 +17,7 @@ extension SQLiteStore {
 
     public func expireDue(now: Date, planner: ForwardPlanner, limit: Int) async throws -> [RelayRequest] {
         try await committer.write { db in
-            let due = try Row.fetchAll(db, sql: """
+            let due = try Row.fetchAllCached(db, sql: """
                 SELECT \(SQLiteRows.requestColumns) FROM requests WHERE state = 'requested' AND deadline <= ?
                 ORDER BY deadline LIMIT ?
                 """, arguments: [now.timeIntervalSince1970, limit]).map(SQLiteRows.request)
@@ -34,14 +34,14 @@ extension SQLiteStore {
         let row: Row?
         switch target {
         case .id(let id):
-            row = try Row.fetchOne(db, sql: "\(select) WHERE id = ?", arguments: [id])
+            row = try Row.fetchOneCached(db, sql: "\(select) WHERE id = ?", arguments: [id])
         case .callbackTokenHash(let hash):
-            row = try Row.fetchOne(db, sql: "\(select) WHERE callback_token_hash = ?", arguments: [hash])
+            row = try Row.fetchOneCached(db, sql: "\(select) WHERE callback_token_hash = ?", arguments: [hash])
         case .correlationId(let id, let kind):
-            row = try Row.fetchOne(db, sql: "\(select) WHERE correlation_id = ? AND (? IS NULL OR kind = ?)",
+            row = try Row.fetchOneCached(db, sql: "\(select) WHERE correlation_id = ? AND (? IS NULL OR kind = ?)",
                                    arguments: [id, kind?.rawValue, kind?.rawValue])
         case .approvalRequestId(let id):
-            row = try Row.fetchOne(db, sql: "\(select) WHERE approval_request_id = ? ORDER BY created_at DESC LIMIT 1", arguments: [id])
+            row = try Row.fetchOneCached(db, sql: "\(select) WHERE approval_request_id = ? ORDER BY created_at DESC LIMIT 1", arguments: [id])
         }
         return try row.map(SQLiteRows.request)
     }
@@ -56,7 +56,7 @@ extension SQLiteStore {
             return .refused(request)
         case .moved(let state):
             let moved = request.moved(to: state, by: decision, at: now)
-            try db.execute(sql: """
+            try db.cachedExecute(sql: """
                 UPDATE requests SET state = ?, decision_reason = ?, decision_actor = ?, decision_result = ?, decided_at = ?,
                     updated_at = ?
                 WHERE id = ?
@@ -66,7 +66,7 @@ extension SQLiteStore {
                 try insert(message, db)
             }
             if state == .expired {
-                try db.execute(sql: """
+                try db.cachedExecute(sql: """
                     UPDATE messages
                     SET state = 'dead', dead_reason = 'deadline', dead_at = ?, lease_owner = NULL, updated_at = ?,
                         last_error = COALESCE(last_error, 'the request expired before delivery')

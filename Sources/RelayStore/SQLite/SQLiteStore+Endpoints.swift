@@ -5,7 +5,7 @@ import RelayCore
 extension SQLiteStore {
     public func createEndpoint(_ endpoint: Endpoint) async throws {
         try await committer.write { db in
-            if try Bool.fetchOne(db, sql: "SELECT 1 FROM endpoints WHERE name = ?", arguments: [endpoint.name]) == true {
+            if try Bool.fetchOneCached(db, sql: "SELECT 1 FROM endpoints WHERE name = ?", arguments: [endpoint.name]) == true {
                 throw StoreError.conflict("an endpoint named \(endpoint.name) already exists")
             }
             try db.execute(
@@ -17,7 +17,7 @@ extension SQLiteStore {
 
     public func endpoints() async throws -> [Endpoint] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT \(SQLiteRows.endpointReadColumns) FROM endpoints ORDER BY name")
+            try Row.fetchAllCached(db, sql: "SELECT \(SQLiteRows.endpointReadColumns) FROM endpoints ORDER BY name")
                 .map(SQLiteRows.endpoint)
         }
     }
@@ -29,7 +29,7 @@ extension SQLiteStore {
     }
 
     static func endpoint(_ db: Database, idOrName: String) throws -> Endpoint? {
-        try Row.fetchOne(
+        try Row.fetchOneCached(
             db,
             sql: "SELECT \(SQLiteRows.endpointReadColumns) FROM endpoints WHERE id = ? OR name = ? ORDER BY id = ? DESC LIMIT 1",
             arguments: [idOrName, idOrName, idOrName]
@@ -38,13 +38,13 @@ extension SQLiteStore {
 
     public func updateEndpoint(_ endpoint: Endpoint) async throws {
         try await committer.write { db in
-            if try Bool.fetchOne(db, sql: "SELECT 1 FROM endpoints WHERE name = ? AND id <> ?",
+            if try Bool.fetchOneCached(db, sql: "SELECT 1 FROM endpoints WHERE name = ? AND id <> ?",
                                  arguments: [endpoint.name, endpoint.id]) == true {
                 throw StoreError.conflict("an endpoint named \(endpoint.name) already exists")
             }
             var arguments = try Self.endpointArguments(endpoint)
             _ = arguments.append(contentsOf: [endpoint.id])
-            try db.execute(sql: """
+            try db.cachedExecute(sql: """
                 UPDATE endpoints SET id = ?, name = ?, role = ?, url = ?, secrets = ?, headers = ?, tools = ?,
                     max_attempts = ?, timeout_ms = ?, concurrency = ?, enabled = ?, disabled_reason = ?,
                     created_at = ?, updated_at = ?
@@ -56,13 +56,13 @@ extension SQLiteStore {
 
     public func deleteEndpoint(id: String) async throws {
         try await committer.write { db in
-            let active = try Int.fetchOne(db, sql: """
+            let active = try Int.fetchOneCached(db, sql: """
                 SELECT COUNT(*) FROM messages WHERE endpoint_id = ? AND state IN ('pending', 'inflight')
                 """, arguments: [id]) ?? 0
             if active > 0 {
                 throw StoreError.busy("endpoint \(id) still has \(active) message(s) to deliver; disable it instead, or wait until they finish")
             }
-            try db.execute(sql: "DELETE FROM endpoints WHERE id = ?", arguments: [id])
+            try db.cachedExecute(sql: "DELETE FROM endpoints WHERE id = ?", arguments: [id])
             if db.changesCount == 0 { throw StoreError.notFound("no endpoint \(id)") }
         }
     }

@@ -9,7 +9,7 @@ extension SQLiteStore {
         return try await committer.write { db in
             let nowSeconds = now.timeIntervalSince1970
             // Shuffled so that no endpoint is always served first when the global limit is short.
-            let endpoints = try Row.fetchAll(db, sql: """
+            let endpoints = try Row.fetchAllCached(db, sql: """
                 SELECT \(SQLiteRows.endpointReadColumns) FROM endpoints WHERE enabled = 1
                 """).map(SQLiteRows.endpoint).shuffled()
             var claimed: [ClaimedMessage] = []
@@ -17,7 +17,7 @@ extension SQLiteStore {
                 // The redundant IN term lets SQLite use the partial index messages_active: its
                 // planner does not see that state = 'inflight' implies the index's WHERE, and would
                 // scan the whole table on every claim.
-                let inFlight = try Int.fetchOne(db, sql: """
+                let inFlight = try Int.fetchOneCached(db, sql: """
                     SELECT COUNT(*) FROM messages
                     WHERE endpoint_id = ? AND state IN ('pending', 'inflight') AND state = 'inflight' AND due_at > ?
                     """, arguments: [endpoint.id, nowSeconds]) ?? 0
@@ -29,12 +29,12 @@ extension SQLiteStore {
                     // One probe at a time; the next may go a probe interval later unless this one succeeds.
                     guard inFlight == 0 else { continue }
                     take = min(take, 1)
-                    try db.execute(sql: "UPDATE endpoints SET next_probe_at = ? WHERE id = ?",
+                    try db.cachedExecute(sql: "UPDATE endpoints SET next_probe_at = ? WHERE id = ?",
                                    arguments: [nowSeconds + circuit.probeInterval, endpoint.id])
                 }
                 guard take > 0 else { continue }
                 let leaseUntil = nowSeconds + lease.duration(for: endpoint)
-                let rows = try Row.fetchAll(db, sql: """
+                let rows = try Row.fetchAllCached(db, sql: """
                     UPDATE messages
                     SET state = 'inflight', lease_owner = ?, lease_token = lease_token + 1, due_at = ?, updated_at = ?,
                         url = ?
@@ -64,13 +64,13 @@ extension SQLiteStore {
 
     /// Forwards to the control plane or a request's callback URL: one queue, bounded by its own concurrency.
     private static func claimForwards(_ db: Database, now: Double, owner: String, limit: Int, leaseUntil: Double) throws -> [ClaimedMessage] {
-        let inFlight = try Int.fetchOne(db, sql: """
+        let inFlight = try Int.fetchOneCached(db, sql: """
             SELECT COUNT(*) FROM messages
             WHERE endpoint_id IS NULL AND state IN ('pending', 'inflight') AND state = 'inflight' AND due_at > ?
             """, arguments: [now]) ?? 0
         let take = limit - inFlight
         guard take > 0 else { return [] }
-        return try Row.fetchAll(db, sql: """
+        return try Row.fetchAllCached(db, sql: """
             UPDATE messages
             SET state = 'inflight', lease_owner = ?, lease_token = lease_token + 1, due_at = ?, updated_at = ?
             WHERE id IN (
@@ -94,7 +94,7 @@ extension SQLiteStore {
             let record = CompletedMessage(completion)
             let (state, dueAt, deadReason, now) = (record.state, record.dueAt, record.deadReason, record.now)
             // RETURNING hands back what the rest of the record needs, so nothing below reads the message again.
-            guard let owner = try Row.fetchOne(db, sql: """
+            guard let owner = try Row.fetchOneCached(db, sql: """
                 UPDATE messages
                 SET state = ?, attempt_count = attempt_count + 1, due_at = ?, lease_owner = NULL,
                     dead_reason = ?, dead_at = ?, last_error = ?, updated_at = ?
@@ -106,7 +106,7 @@ extension SQLiteStore {
                 ]) else { return false }
             let requestId: String = owner["request_id"]
             let endpointId: String? = owner["endpoint_id"]
-            try db.execute(sql: """
+            try db.cachedExecute(sql: """
                 INSERT INTO attempts (message_id, number, started_at, duration_ms, status_code, error, response_excerpt, outcome)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [
@@ -114,26 +114,26 @@ extension SQLiteStore {
                     attempt.statusCode, attempt.error, attempt.responseExcerpt, attempt.outcome.rawValue,
                 ])
             if let answer = completion.controlPlaneAnswer {
-                try db.execute(sql: """
+                try db.cachedExecute(sql: """
                     UPDATE requests SET control_plane_state = ?, flag = COALESCE(?, flag), updated_at = ? WHERE id = ?
                     """, arguments: [answer.state, answer.flag, now, requestId])
             }
             if let decision = completion.decision, let request = try Self.request(db, .id(requestId)) {
                 _ = try Self.apply(decision, to: request, planner: planner, now: SQLiteRows.date(now), db)
             }
-            if let endpointId, let endpoint = try Row.fetchOne(db, sql: """
+            if let endpointId, let endpoint = try Row.fetchOneCached(db, sql: """
                 SELECT consecutive_failures, next_probe_at FROM endpoints WHERE id = ?
                 """, arguments: [endpointId]) {
                 if let changed = circuit.after(attemptSucceeded: attempt.outcome == .delivered,
                                                previousFailures: endpoint["consecutive_failures"],
                                                nextProbeAt: (endpoint["next_probe_at"] as Double?).map(SQLiteRows.date),
                                                now: SQLiteRows.date(now)) {
-                    try db.execute(sql: "UPDATE endpoints SET consecutive_failures = ?, next_probe_at = ? WHERE id = ?",
+                    try db.cachedExecute(sql: "UPDATE endpoints SET consecutive_failures = ?, next_probe_at = ? WHERE id = ?",
                                    arguments: [changed.consecutiveFailures, changed.nextProbeAt?.timeIntervalSince1970, endpointId])
                 }
             }
             if let reason = completion.disableEndpointReason, let endpointId {
-                try db.execute(sql: """
+                try db.cachedExecute(sql: """
                     UPDATE endpoints SET enabled = 0, disabled_reason = ?, updated_at = ? WHERE id = ?
                     """, arguments: [reason, now, endpointId])
             }
@@ -143,7 +143,7 @@ extension SQLiteStore {
 
     public func renewLease(messageId: String, leaseToken: Int64, until: Date) async throws -> Bool {
         try await committer.write { db in
-            try db.execute(sql: """
+            try db.cachedExecute(sql: """
                 UPDATE messages SET due_at = ? WHERE id = ? AND lease_token = ? AND state = 'inflight'
                 """, arguments: [until.timeIntervalSince1970, messageId, leaseToken])
             return db.changesCount == 1
@@ -152,7 +152,7 @@ extension SQLiteStore {
 
     public func releaseLeases(owner: String, now: Date) async throws -> Int {
         try await committer.write { db in
-            try db.execute(sql: """
+            try db.cachedExecute(sql: """
                 UPDATE messages SET state = 'pending', due_at = ?, lease_owner = NULL, updated_at = ?
                 WHERE lease_owner = ? AND state = 'inflight'
                 """, arguments: [now.timeIntervalSince1970, now.timeIntervalSince1970, owner])
@@ -163,7 +163,7 @@ extension SQLiteStore {
     public func deadLetterExpired(now: Date) async throws -> Int {
         try await committer.write { db in
             let seconds = now.timeIntervalSince1970
-            try db.execute(sql: """
+            try db.cachedExecute(sql: """
                 UPDATE messages
                 SET state = 'dead', dead_reason = 'deadline', dead_at = ?, lease_owner = NULL, updated_at = ?,
                     last_error = COALESCE(last_error, 'deadline passed before delivery')
@@ -175,7 +175,7 @@ extension SQLiteStore {
 
     public func nextDueAt() async throws -> Date? {
         try await pool.read { db in
-            try Double.fetchOne(db, sql: """
+            try Double.fetchOneCached(db, sql: """
                 SELECT MIN(m.due_at) FROM messages m LEFT JOIN endpoints e ON e.id = m.endpoint_id
                 WHERE m.state IN ('pending', 'inflight') AND (m.endpoint_id IS NULL OR e.enabled = 1)
                 """).map(SQLiteRows.date)

@@ -6,24 +6,24 @@ extension SQLiteStore {
     public func submit(_ submit: NewRequest) async throws -> SubmitOutcome {
         try await committer.write { db in
             if let idempotency = submit.idempotency,
-               let row = try Row.fetchOne(db, sql: """
+               let row = try Row.fetchOneCached(db, sql: """
                    SELECT body_hash, response_status, response_body FROM idempotency_keys WHERE key = ?
                    """, arguments: [idempotency.key]) {
                 guard row["body_hash"] as String == idempotency.bodyHash else { return .keyReused }
                 return .replayed(status: row["response_status"], body: row["response_body"])
             }
-            if let existing = try Row.fetchOne(db, sql: """
+            if let existing = try Row.fetchOneCached(db, sql: """
                 SELECT \(SQLiteRows.requestColumns) FROM requests WHERE correlation_id = ?
                 """, arguments: [submit.request.correlationId]) {
                 return .correlationIdTaken(existing: try SQLiteRows.request(existing))
             }
             try Self.insert(submit.request, db)
             if let hash = submit.callbackTokenHash {
-                try db.execute(sql: "UPDATE requests SET callback_token_hash = ? WHERE id = ?", arguments: [hash, submit.request.id])
+                try db.cachedExecute(sql: "UPDATE requests SET callback_token_hash = ? WHERE id = ?", arguments: [hash, submit.request.id])
             }
             for message in submit.messages { try Self.insert(message, db) }
             if let idempotency = submit.idempotency {
-                try db.execute(sql: """
+                try db.cachedExecute(sql: """
                     INSERT INTO idempotency_keys (key, body_hash, request_id, response_status, response_body, created_at)
                     VALUES (?, ?, ?, ?, ?, ?)
                     """, arguments: [
@@ -37,15 +37,15 @@ extension SQLiteStore {
 
     public func timeline(idOrCorrelationId: String) async throws -> RequestTimeline? {
         try await pool.read { db in
-            guard let row = try Row.fetchOne(db, sql: """
+            guard let row = try Row.fetchOneCached(db, sql: """
                 SELECT \(SQLiteRows.requestColumns) FROM requests WHERE id = ? OR correlation_id = ?
                 ORDER BY id = ? DESC LIMIT 1
                 """, arguments: [idOrCorrelationId, idOrCorrelationId, idOrCorrelationId]) else { return nil }
             let request = try SQLiteRows.request(row)
-            let messages = try Row.fetchAll(db, sql: """
+            let messages = try Row.fetchAllCached(db, sql: """
                 SELECT \(SQLiteRows.messageColumns) FROM messages WHERE request_id = ? ORDER BY created_at, id
                 """, arguments: [request.id]).map(SQLiteRows.message)
-            let attempts = try Row.fetchAll(db, sql: """
+            let attempts = try Row.fetchAllCached(db, sql: """
                 SELECT a.* FROM attempts a JOIN messages m ON m.id = a.message_id
                 WHERE m.request_id = ? ORDER BY a.id
                 """, arguments: [request.id]).map(SQLiteRows.attempt)
@@ -58,7 +58,7 @@ extension SQLiteStore {
     }
 
     static func insert(_ request: RelayRequest, _ db: Database) throws {
-        try db.execute(sql: "INSERT INTO requests (\(SQLiteRows.requestColumns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", arguments: [
+        try db.cachedExecute(sql: "INSERT INTO requests (\(SQLiteRows.requestColumns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", arguments: [
             request.id, request.kind.rawValue, request.correlationId, request.approvalRequestId, request.tool,
             request.state.rawValue, request.payload, request.callbackURL, request.deadline.timeIntervalSince1970,
             request.decisionReason, request.decidedAt?.timeIntervalSince1970, request.createdAt.timeIntervalSince1970,
@@ -68,7 +68,7 @@ extension SQLiteStore {
     }
 
     static func insert(_ message: Message, _ db: Database) throws {
-        try db.execute(sql: "INSERT INTO messages (\(SQLiteRows.messageColumns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", arguments: [
+        try db.cachedExecute(sql: "INSERT INTO messages (\(SQLiteRows.messageColumns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", arguments: [
             message.id, message.requestId, message.endpointId, message.endpointName, message.purpose.rawValue,
             message.url, message.body, message.state.rawValue, message.attemptCount,
             message.dueAt.timeIntervalSince1970, message.deadline.timeIntervalSince1970, message.deadReason?.rawValue,
