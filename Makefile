@@ -8,7 +8,7 @@ DEV_ADMIN_TOKEN ?= dev-admin-token
 DEV_SUBMIT_TOKEN ?= dev-submit-token
 DEV_CALLBACK_TOKEN ?= dev-callback-token
 
-.PHONY: build run test test-suites demo bench packages clean
+.PHONY: build run test test-suites chaos demo bench packages clean
 
 packages:
 	@scripts/ensure-packages.sh
@@ -45,6 +45,12 @@ test-suites:
 # The relay, a sample adapter and a sample control plane on loopback: two requests' lives, printed.
 demo: build
 	@scripts/demo.sh
+
+# The crash suite at full length: the relay SIGKILLed 20 times under load, on SQLite and on PostgreSQL
+# (`make test` runs it with 5 kills).
+chaos: packages
+	$(SWIFT) build --build-tests
+	RELAY_CHAOS_KILLS=20 scripts/with-postgres.sh $(SWIFT) test --skip-build --filter CrashTests
 
 # The benchmark (BENCHMARKS.md): a release build, then every scenario against it, SQLite and a
 # throwaway PostgreSQL with fsync on. Prints the table and writes .build/bench.json.

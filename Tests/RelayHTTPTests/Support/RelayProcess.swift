@@ -18,13 +18,13 @@ final class RelayProcess: Sendable {
         self.logFile = logFile
     }
 
-    /// Starts the relay on a free loopback port with `environment` on top of a fresh SQLite file.
-    static func start(environment: [String: String]) async throws -> RelayProcess {
+    /// Starts the relay on `port` (default: a free one) on 127.0.0.1 with `environment` on top of a fresh SQLite file.
+    static func start(environment: [String: String], port: Int? = nil) async throws -> RelayProcess {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("relay-proc-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let logFile = folder.appendingPathComponent("relay.log")
         _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
-        let port = try freePort()
+        let port = try port ?? freePort()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CommandLineTests.binary)
         process.arguments = ["serve"]
