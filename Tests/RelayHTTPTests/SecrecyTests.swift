@@ -43,15 +43,22 @@ import Testing
             #expect(answer.status == 202, "\(answer.text)")
         }
         try await eventually("three deliveries") { adapter.requests.count == 3 }
-        let capabilityURLs = adapter.requests.compactMap { JSONValue.parse($0.body)?["callback"]?["url"]?.stringValue }
+        var urlOf: [String: String] = [:]  // deliveries arrive in any order: by correlation id
+        for delivery in adapter.requests {
+            guard let body = JSONValue.parse(delivery.body), let id = body["correlation_id"]?.stringValue,
+                  let url = body["callback"]?["url"]?.stringValue else { continue }
+            urlOf[id] = url
+        }
+        let capabilityURLs = Array(urlOf.values)
         #expect(capabilityURLs.count == 3)
         for (index, url) in capabilityURLs.enumerated() {
             found["capabilityToken\(index)"] = String(url.split(separator: "/").last!)
         }
-        #expect(try await call(.POST, capabilityURLs[0], body: json(["decision": "approve"])).status == 200)
-        _ = failing(try await call(.POST, capabilityURLs[0], body: json(["decision": "deny"])))  // 409
-        _ = failing(try await call(.POST, capabilityURLs[1], body: json(["decision": ["nested": true]])))  // 400
-        _ = failing(try await call(.POST, capabilityURLs[1] + "x", body: json(["decision": "approve"])))  // 404
+        let s1 = try #require(urlOf["s1"]), s3 = try #require(urlOf["s3"])
+        #expect(try await call(.POST, s1, body: json(["decision": "approve"])).status == 200)
+        _ = failing(try await call(.POST, s1, body: json(["decision": "deny"])))  // 409
+        _ = failing(try await call(.POST, s3, body: json(["decision": ["nested": true]])))  // 400
+        _ = failing(try await call(.POST, s3 + "x", body: json(["decision": "approve"])))  // 404
         #expect(try await call(.POST, base + "/approvals/webhook", token: secrets["callback"],
                                body: json(["correlation_id": "s2", "decision": "deny", "reason": "not today"])).status == 200)
         for path in ["/api/v1/endpoints", "/api/v1/dead-letters", "/api/v1/requests/s1"] {

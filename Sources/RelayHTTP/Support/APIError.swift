@@ -53,7 +53,7 @@ struct ErrorShapeMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as APIError {
             return try error.response(from: request, context: context)
         } catch is NIOTooManyBytesError {
-            return try APIError(.contentTooLarge, code: "body_too_large", "the body is larger than the relay accepts (relay.requests.max_body_bytes)")
+            return try APIError(.contentTooLarge, code: "body_too_large", "the body is larger than the relay accepts (the limit is the setting max_body_bytes, RELAY_MAX_BODY_BYTES)")
                 .response(from: request, context: context)
         } catch let error as any HTTPResponseError {
             let code = error.status == .notFound ? "not_found" : error.status == .methodNotAllowed ? "method_not_allowed" : "http_\(error.status.code)"

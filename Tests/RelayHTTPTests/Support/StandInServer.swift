@@ -67,7 +67,8 @@ final class StandInServer: Sendable {
         return script.withLock { $0.isEmpty ? nil : $0.removeFirst() } ?? fallback.withLock { $0 }
     }
 
-    static func start(_ fallback: CannedAnswer = .accepted) async throws -> StandInServer {
+    /// Starts on `port` (default: any free one); a peer that was down comes back on its old port.
+    static func start(_ fallback: CannedAnswer = .accepted, port: Int = 0) async throws -> StandInServer {
         let box = ServerBox()
         let router = Router()
         let handler: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, _ in
@@ -86,7 +87,7 @@ final class StandInServer: Sendable {
         var logger = Logger(label: "stand-in")
         logger.logLevel = .error
         let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
             onServerRunning: { channel in portContinuation.yield(channel.localAddress?.port ?? 0) }, logger: logger
         )
         let group = ServiceGroup(configuration: .init(services: [app], logger: logger))

@@ -59,7 +59,7 @@ final class TestRelay: Sendable {
         retry: RetryPolicy = RetryPolicy(base: 0.05, cap: 1, maxAttempts: 5, attemptTimeout: 2, connectTimeout: 1),
         shutdownGrace: Duration = .seconds(5), controlPlane: ControlPlaneSink? = nil,
         callbackKey: [UInt8] = TestRelay.callbackKey, egress: EgressGuard = EgressGuard(policy: EgressPolicy()),
-        circuit: CircuitBreaker = CircuitBreaker(), logger: Logger? = nil
+        circuit: CircuitBreaker = CircuitBreaker(), forwardConcurrency: Int = 16, logger: Logger? = nil
     ) async throws -> TestRelay {
         let logger = logger ?? {
             var quiet = Logger(label: "test-relay")
@@ -89,7 +89,8 @@ final class TestRelay: Sendable {
                                                  metricsRegistry: metricsRegistry)
             let dispatcher = Dispatcher(
                 store: store, deliverer: HTTPDeliverer(client: client, egress: egress), clock: clock, random: random,
-                options: DispatcherOptions(pollInterval: .milliseconds(50), shutdownGrace: shutdownGrace, retry: retry),
+                options: DispatcherOptions(forwardConcurrency: forwardConcurrency, pollInterval: .milliseconds(50),
+                                           shutdownGrace: shutdownGrace, retry: retry),
                 routing: routing, wake: wake, metrics: dependencies.metrics, logger: logger
             )
             let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
