@@ -28,7 +28,7 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); p
 durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
 [ "${PG_DURABLE:-0}" = 1 ] && durability=""  # for measurements: a commit waits for its fsync, as in production
 "${run_as[@]}" "$pgbin/pg_ctl" -D "$work/data" -l "$work/server.log" -w -t 60 start -o \
-  "-p $port -k $work -c listen_addresses=127.0.0.1 -c max_connections=400 $durability" \
+  "-p $port -k $work -c listen_addresses=127.0.0.1 -c max_connections=1000 $durability" \
   >/dev/null || { cat "$work/server.log"; exit 1; }
 stop() {
   "${run_as[@]}" "$pgbin/pg_ctl" -D "$work/data" -m immediate stop >/dev/null 2>&1 || true

@@ -29,10 +29,6 @@ public struct HTTPDeliverer: Sendable {
         )
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(8, connectionsPerHost)
         configuration.decompression = .disabled
-        // A refused connection fails its attempt at once: the relay's own retry policy and circuit breaker
-        // decide when to try again. AsyncHTTPClient's own connect retries would hold the attempt for the
-        // whole connect timeout and keep backing off after the endpoint is back.
-        configuration.connectionPool.retryConnectionEstablishment = false
         egress.install(on: &configuration)
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }

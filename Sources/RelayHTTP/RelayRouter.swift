@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import Prometheus
@@ -41,6 +42,11 @@ public struct RelayDependencies: Sendable {
 
 /// Builds the relay's router: submit, admin and operations routes behind their own tokens.
 public enum RelayRouter {
+    /// The HTTP/1 server the routes run on, with the idle timeout that closes stalled connections.
+    public static func server(_ settings: RelaySettings) -> HTTPServerBuilder {
+        .http1(configuration: .init(idleTimeout: .milliseconds(Int64(settings.idleTimeout * 1000))))
+    }
+
     public static func build(_ dependencies: RelayDependencies) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: ErrorShapeMiddleware())

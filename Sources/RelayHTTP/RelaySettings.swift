@@ -15,11 +15,13 @@ public struct RelaySettings: Sendable {
     public var defaultEndpointConcurrency: Int
     /// How long a rotated-out secret keeps signing.
     public var secretRotationGrace: TimeInterval
+    /// A connection with no bytes moving for this long is closed: a stalled body does not hold it forever.
+    public var idleTimeout: TimeInterval
 
     public init(adminToken: String? = nil, submitToken: String? = nil, callbackToken: String? = nil,
                 defaultRequestTimeout: TimeInterval = 3600,
                 maxBodyBytes: Int = 256 * 1024, defaultEndpointConcurrency: Int = 8,
-                secretRotationGrace: TimeInterval = 86400) {
+                secretRotationGrace: TimeInterval = 86400, idleTimeout: TimeInterval = 30) {
         self.adminToken = adminToken
         self.submitToken = submitToken
         self.callbackToken = callbackToken
@@ -27,5 +29,6 @@ public struct RelaySettings: Sendable {
         self.maxBodyBytes = maxBodyBytes
         self.defaultEndpointConcurrency = defaultEndpointConcurrency
         self.secretRotationGrace = secretRotationGrace
+        self.idleTimeout = idleTimeout
     }
 }

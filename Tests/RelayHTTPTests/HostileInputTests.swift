@@ -1,4 +1,8 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import RelayHTTP
 import NIOHTTP1
 import RelayCore
 import RelayStore
@@ -47,6 +51,55 @@ import Testing
         #expect(counts.byState.values.reduce(0, +) == 0, "nothing stored half-way")
         #expect(try await relay.store.endpoints().isEmpty)
         print("hostile input (\(store)): \(tried) bodies on \(Self.routes.count) routes, all 4xx")
+        await relay.stop()
+    }
+}
+
+/// Bodies that never finish and headers past the decoder's limit: a closed connection or a 4xx.
+@Suite struct StalledInputTests {
+    /// Sends `bytes` on a raw connection and returns what came back before the server closed it (or
+    /// `timeout` passed: nil).
+    static func exchange(port: Int, _ bytes: [UInt8], timeout: Int) -> String? {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { return nil }
+        var wait = timeval(tv_sec: timeout, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, socklen_t(MemoryLayout<timeval>.size))
+        _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = recv(fd, &buffer, buffer.count, 0)
+            if count == 0 { return String(decoding: received, as: UTF8.self) }  // closed by the server
+            if count < 0 { return nil }  // timed out, still open
+            received += buffer[0..<count]
+        }
+    }
+
+    @Test func aStalledBodyIsCutOffAndAnOversizedHeaderRefused() async throws {
+        var settings = RelaySettings(adminToken: TestRelay.adminToken, submitToken: TestRelay.submitToken,
+                                     callbackToken: TestRelay.callbackToken)
+        settings.idleTimeout = 1
+        let relay = try await TestRelay.start(settings: settings)
+        let stalled = "POST /api/v1/requests HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(TestRelay.submitToken)\r\n"
+            + "Idempotency-Key: stall\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{\"kind\":\"appro"
+        let started = ContinuousClock.now
+        let cut = Self.exchange(port: relay.port, Array(stalled.utf8), timeout: 10)
+        #expect(cut != nil, "the server closed the stalled connection")
+        #expect(ContinuousClock.now - started < .seconds(8))
+        let huge = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + String(repeating: "a", count: 200_000) + "\r\n\r\n"
+        let answer = Self.exchange(port: relay.port, Array(huge.utf8), timeout: 10)
+        #expect(answer.map { $0.isEmpty || $0.hasPrefix("HTTP/1.1 4") } == true, "\(answer?.prefix(80) ?? "no answer")")
+        #expect(try await call(.GET, relay.baseURL + "/healthz").status == 200, "still serving")
+        #expect(try await relay.store.outboxCounts().byState.values.reduce(0, +) == 0)
+        #expect(try await relay.store.timeline(idOrCorrelationId: "stall") == nil)
         await relay.stop()
     }
 }

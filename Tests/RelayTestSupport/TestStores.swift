@@ -46,7 +46,7 @@ public enum TestStores {
                             logger: Logger = quietLogger) throws -> any RelayStore {
         switch location {
         case .sqlite(let path): try SQLiteStore(path: path, circuit: circuit, logger: logger)
-        case .postgres(let url): try PostgresStore(url: url, circuit: circuit, maxConnections: 8, logger: logger)
+        case .postgres(let url): try PostgresStore(url: url, circuit: circuit, maxConnections: 4, logger: logger)
         }
     }
 

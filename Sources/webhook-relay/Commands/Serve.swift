@@ -58,6 +58,7 @@ struct RelayServer {
         let logger = self.logger
         let app = Application(
             router: RelayRouter.build(dependencies),
+            server: RelayRouter.server(configuration.settings),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             onServerRunning: { channel in
                 logger.info("relay listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])

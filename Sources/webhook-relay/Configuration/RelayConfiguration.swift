@@ -104,7 +104,8 @@ struct RelayConfiguration {
             defaultRequestTimeout: TimeInterval(try values.int("request_timeout_sec", in: 1...(30 * 86400))),
             maxBodyBytes: try values.int("max_body_bytes", in: 1024...(64 * 1024 * 1024)),
             defaultEndpointConcurrency: try values.int("delivery.endpoint_concurrency", in: 1...1024),
-            secretRotationGrace: TimeInterval(try values.int("secret_rotation_grace_sec", in: 0...(30 * 86400)))
+            secretRotationGrace: TimeInterval(try values.int("secret_rotation_grace_sec", in: 0...(30 * 86400))),
+            idleTimeout: TimeInterval(try values.int("idle_timeout_sec", in: 1...3600))
         )
         let dispatcher = DispatcherOptions(
             globalConcurrency: try values.int("delivery.global_concurrency", in: 1...10_000),

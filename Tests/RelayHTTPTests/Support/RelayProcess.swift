@@ -32,6 +32,8 @@ final class RelayProcess: Sendable {
         process.environment = [
             "PATH": "/usr/bin:/bin", "RELAY_LISTEN": "127.0.0.1:\(port)",
             "RELAY_DATABASE": "sqlite:" + folder.appendingPathComponent("relay.sqlite").path,
+            // Many relays share the test server: a few connections each keep it under its limit.
+            "RELAY_POSTGRES_MAX_CONNECTIONS": "6",
         ].merging(environment) { $1 }
         process.standardError = try FileHandle(forWritingTo: logFile)
         process.standardOutput = FileHandle.nullDevice
