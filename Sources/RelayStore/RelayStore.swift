@@ -95,12 +95,14 @@ public enum StoreError: Error, Equatable, Sendable {
     case notFound(String)
     case conflict(String)
     case busy(String)
+    /// The database cannot be reached right now; the caller may try again.
+    case unavailable(String)
 }
 
 extension StoreError: CustomStringConvertible {
     public var description: String {
         switch self {
-        case .notFound(let message), .conflict(let message), .busy(let message): message
+        case .notFound(let message), .conflict(let message), .busy(let message), .unavailable(let message): message
         }
     }
 }

@@ -24,7 +24,8 @@ import Testing
         }
         let attempts = try await firstMessage(relay, "c-outage")["attempts"]?.arrayValue ?? []
         #expect(attempts.dropLast().allSatisfy { $0["outcome"] == "retryable" }, "\(attempts.map { $0["error"] })")
-        #expect(adapter.requests.count == 1)
+        // At least once: an attempt that timed out while the adapter came up may have reached it too.
+        #expect(!adapter.requests.isEmpty && Set(adapter.requests.map { $0.header("webhook-id") ?? "?" }).count == 1)
         await relay.stop()
         await adapter.stop()
     }

@@ -17,7 +17,14 @@ struct HealthRoutes {
             JSONResponse.make(status: .ok, Status(status: "ok"))
         }
         router.get("/readyz") { _, _ in
-            let ready = await dependencies.store.isReady()
+            // A database that does not answer makes the probe fail fast instead of hanging past its timeout.
+            let ready = await withTaskGroup(of: Bool.self) { group in
+                group.addTask { await dependencies.store.isReady() }
+                group.addTask { try? await Task.sleep(for: .seconds(2)); return false }
+                let first = await group.next() ?? false
+                group.cancelAll()
+                return first
+            }
             return JSONResponse.make(status: ready ? .ok : .serviceUnavailable, Status(status: ready ? "ready" : "store unavailable or schema not current"))
         }
         router.get("/metrics") { _, _ in

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import RelayStore
 import Logging
 import NIOCore
 import RelayDelivery
@@ -55,6 +56,11 @@ struct ErrorShapeMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch is NIOTooManyBytesError {
             return try APIError(.contentTooLarge, code: "body_too_large", "the body is larger than the relay accepts (the limit is the setting max_body_bytes, RELAY_MAX_BODY_BYTES)")
                 .response(from: request, context: context)
+        } catch StoreError.unavailable(let message) {
+            context.logger.warning("store unavailable", metadata: ["path": "\(LogSafe.path(request.uri.path))"])
+            var error = APIError(.serviceUnavailable, code: "store_unavailable", message)
+            error.headers[.retryAfter] = "5"
+            return try error.response(from: request, context: context)
         } catch let error as any HTTPResponseError {
             let code = error.status == .notFound ? "not_found" : error.status == .methodNotAllowed ? "method_not_allowed" : "http_\(error.status.code)"
             let message = error.status == .notFound ? "no route for \(request.method) \(LogSafe.path(request.uri.path))" : error.status.reasonPhrase

@@ -116,12 +116,24 @@ public final class PostgresStore: RelayStore {
                 retries += 1
                 logger.debug("transaction raced another one; running it again",
                              metadata: ["sqlstate": "\(error.serverInfo?[.sqlState] ?? "?")"])
+            } catch let error as PSQLError where Self.isUnreachable(error) {
+                throw StoreError.unavailable("the database cannot be reached right now; try again shortly")
             }
         }
     }
 
     func read<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
-        try await client.withConnection { connection in try await body(connection) }
+        do {
+            return try await client.withConnection { connection in try await body(connection) }
+        } catch let error as PSQLError where Self.isUnreachable(error) {
+            throw StoreError.unavailable("the database cannot be reached right now; try again shortly")
+        }
+    }
+
+    /// A lost or refused connection, as opposed to an error in the statement.
+    static func isUnreachable(_ error: PSQLError) -> Bool {
+        [.connectionError, .serverClosedConnection, .uncleanShutdown, .clientClosedConnection].contains(error.code)
+            || (error.serverInfo?[.sqlState]).map { $0.hasPrefix("08") || $0 == "57P01" || $0 == "57P03" } == true
     }
 
     static func isRace(_ error: PSQLError) -> Bool {
