@@ -152,3 +152,23 @@ struct CompletedMessage {
         }
     }
 }
+
+extension DeadLetterQuery {
+    /// A value a filter term compares with.
+    enum FilterValue {
+        case text(String)
+        case seconds(Double)
+    }
+
+    /// The dead-letter filters as WHERE terms over `messages m JOIN requests r`, each `?` standing for the
+    /// next value: the one rule for the list, the dry run and the bulk replay of every store.
+    var filterTerms: [(sql: String, values: [FilterValue])] {
+        var terms: [(sql: String, values: [FilterValue])] = [("m.state = 'dead'", [])]
+        if let endpoint { terms.append(("(m.endpoint_id = ? OR m.endpoint_name = ?)", [.text(endpoint), .text(endpoint)])) }
+        if let kind { terms.append(("r.kind = ?", [.text(kind.rawValue)])) }
+        if let reason { terms.append(("m.dead_reason = ?", [.text(reason.rawValue)])) }
+        if let since { terms.append(("m.dead_at >= ?", [.seconds(since.timeIntervalSince1970)])) }
+        if let until { terms.append(("m.dead_at < ?", [.seconds(until.timeIntervalSince1970)])) }
+        return terms
+    }
+}

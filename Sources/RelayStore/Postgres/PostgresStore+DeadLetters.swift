@@ -82,15 +82,18 @@ extension PostgresStore {
     /// Appends the dead-letter filters as WHERE terms over `messages m JOIN requests r`: one builder for the
     /// list, the dry run and the bulk replay, so the count always matches what is replayed.
     static func appendDeadLetterFilter(_ query: DeadLetterQuery, to statement: inout PostgresQuery) {
-        statement.sql += " m.state = 'dead'"
         // Binding strings and doubles cannot fail.
-        if let endpoint = query.endpoint {
-            statement.sql += " AND (m.endpoint_id = \(try! statement.bind(endpoint)) OR m.endpoint_name = \(try! statement.bind(endpoint)))"
+        let terms = query.filterTerms.map { term in
+            var values = term.values.makeIterator()
+            return term.sql.split(separator: "?", omittingEmptySubsequences: false).enumerated().map { index, piece in
+                guard index > 0, let value = values.next() else { return String(piece) }
+                switch value {
+                case .text(let text): return try! statement.bind(text) + piece
+                case .seconds(let seconds): return try! statement.bind(seconds) + piece
+                }
+            }.joined()
         }
-        if let kind = query.kind { statement.sql += " AND r.kind = \(try! statement.bind(kind.rawValue))" }
-        if let reason = query.reason { statement.sql += " AND m.dead_reason = \(try! statement.bind(reason.rawValue))" }
-        if let since = query.since { statement.sql += " AND m.dead_at >= \(try! statement.bind(since.timeIntervalSince1970))" }
-        if let until = query.until { statement.sql += " AND m.dead_at < \(try! statement.bind(until.timeIntervalSince1970))" }
+        statement.sql += " " + terms.joined(separator: " AND ")
     }
 }
 

@@ -85,27 +85,15 @@ extension SQLiteStore {
     /// The WHERE terms of the dead-letter filters (over `messages m JOIN requests r`), shared by the list,
     /// the dry run and the bulk replay so the count always matches what is replayed.
     static func deadLetterFilter(_ query: DeadLetterQuery) -> ([String], StatementArguments) {
-        var conditions = ["m.state = 'dead'"]
         var arguments: StatementArguments = []
-        if let endpoint = query.endpoint {
-            conditions.append("(m.endpoint_id = ? OR m.endpoint_name = ?)")
-            _ = arguments.append(contentsOf: [endpoint, endpoint])
-        }
-        if let kind = query.kind {
-            conditions.append("r.kind = ?")
-            _ = arguments.append(contentsOf: [kind.rawValue])
-        }
-        if let reason = query.reason {
-            conditions.append("m.dead_reason = ?")
-            _ = arguments.append(contentsOf: [reason.rawValue])
-        }
-        if let since = query.since {
-            conditions.append("m.dead_at >= ?")
-            _ = arguments.append(contentsOf: [since.timeIntervalSince1970])
-        }
-        if let until = query.until {
-            conditions.append("m.dead_at < ?")
-            _ = arguments.append(contentsOf: [until.timeIntervalSince1970])
+        let conditions = query.filterTerms.map { term in
+            for value in term.values {
+                switch value {
+                case .text(let text): _ = arguments.append(contentsOf: [text])
+                case .seconds(let seconds): _ = arguments.append(contentsOf: [seconds])
+                }
+            }
+            return term.sql
         }
         return (conditions, arguments)
     }
