@@ -46,11 +46,43 @@ import Testing
         #expect(!ConstantTime.equals("", "x"))
     }
 
+    /// The comparison behind every token check reads all 32 bytes of both digests whether they differ at
+    /// the first byte, the last, or nowhere: its work does not depend on where a guess goes wrong.
+    @Test func tokenComparisonReadsEveryByteWhereverTheyDiffer() {
+        let secret = [UInt8](repeating: 7, count: 32)
+        for differingAt in [nil, 0, 15, 31] as [Int?] {
+            var guess = secret
+            if let differingAt { guess[differingAt] ^= 0xFF }
+            let left = CountingBytes(secret), right = CountingBytes(guess)
+            #expect(ConstantTime.bytesEqual(left, right) == (differingAt == nil))
+            #expect(left.reads.value == 32 && right.reads.value == 32, "differing at \(String(describing: differingAt))")
+        }
+        #expect(!ConstantTime.bytesEqual([1, 2, 3] as [UInt8], [1, 2] as [UInt8]))
+    }
+
     @Test func capabilityTokensAreLongAndStoredAsHashes() {
         let token = CapabilityToken.generate()
         #expect(token.count >= 43)
         #expect(CapabilityToken.hash(token).count == 64)
         #expect(CapabilityToken.hash(token) != token)
         #expect(CapabilityToken.generate() != token)
+    }
+}
+
+/// A byte sequence that counts how many of its bytes were read.
+private struct CountingBytes: Sequence {
+    final class Counter: @unchecked Sendable { var value = 0 }
+    let bytes: [UInt8]
+    let reads = Counter()
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    func makeIterator() -> AnyIterator<UInt8> {
+        var inner = bytes.makeIterator()
+        let reads = self.reads
+        return AnyIterator {
+            let next = inner.next()
+            if next != nil { reads.value += 1 }
+            return next
+        }
     }
 }

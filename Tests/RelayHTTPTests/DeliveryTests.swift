@@ -35,6 +35,31 @@ import Testing
         }
     }
 
+    /// A retry is signed anew: its timestamp is the time of that attempt (so a receiver's replay window
+    /// does not refuse a late retry), its id is the same, and its signature covers the new timestamp.
+    @Test(arguments: StoreKind.allCases) func everyAttemptIsSignedWithAFreshTimestamp(_ store: StoreKind) async throws {
+        let clock = ManualClock()
+        try await withHarness(store: store, .accepted, script: [.status(503), .status(503)], clock: clock) { relay, adapter in
+            let endpoint = try await registerEndpoint(relay, name: "tg", url: adapter.url + "/approve")
+            #expect(try await submit(relay, "c-fresh").status == 202)
+            for attempt in 1...3 {
+                try await eventually("attempt \(attempt)") { adapter.requests.count == attempt }
+                if attempt < 3 {
+                    try await eventually("attempt \(attempt) recorded") { try await firstMessage(relay, "c-fresh")["state"] == "pending" }
+                    clock.advance(by: 100)  // past the retry's due time (the test relay's cap is 1 s)
+                    relay.poke()
+                }
+            }
+            let timestamps = try adapter.requests.map { try #require(Int($0.header("webhook-timestamp") ?? "")) }
+            #expect(timestamps[1] - timestamps[0] >= 100 && timestamps[2] - timestamps[1] >= 100, "\(timestamps)")
+            #expect(Set(adapter.requests.map { $0.header("webhook-id") }).count == 1)
+            for received in adapter.requests {
+                let id = try #require(received.header("webhook-id")), timestamp = try #require(received.header("webhook-timestamp"))
+                #expect(received.header("webhook-signature") == (try expectedSignature(secret: endpoint.secret, id: id, timestamp: timestamp, body: received.body)))
+            }
+        }
+    }
+
     @Test(arguments: StoreKind.allCases) func duringARotationBothSecretsSignAndBothVerify(_ store: StoreKind) async throws {
         try await withHarness(store: store, ) { relay, adapter in
             let endpoint = try await registerEndpoint(relay, name: "tg", url: adapter.url)

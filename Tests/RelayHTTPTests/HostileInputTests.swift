@@ -91,11 +91,12 @@ import Testing
         let stalled = "POST /api/v1/requests HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(TestRelay.submitToken)\r\n"
             + "Idempotency-Key: stall\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{\"kind\":\"appro"
         let started = ContinuousClock.now
-        let cut = Self.exchange(port: relay.port, Array(stalled.utf8), timeout: 10)
+        let port = relay.port
+        let cut = await offPool { Self.exchange(port: port, Array(stalled.utf8), timeout: 10) }
         #expect(cut != nil, "the server closed the stalled connection")
         #expect(ContinuousClock.now - started < .seconds(8))
         let huge = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + String(repeating: "a", count: 200_000) + "\r\n\r\n"
-        let answer = Self.exchange(port: relay.port, Array(huge.utf8), timeout: 10)
+        let answer = await offPool { Self.exchange(port: port, Array(huge.utf8), timeout: 10) }
         #expect(answer.map { $0.isEmpty || $0.hasPrefix("HTTP/1.1 4") } == true, "\(answer?.prefix(80) ?? "no answer")")
         #expect(try await call(.GET, relay.baseURL + "/healthz").status == 200, "still serving")
         #expect(try await relay.store.outboxCounts().byState.values.reduce(0, +) == 0)

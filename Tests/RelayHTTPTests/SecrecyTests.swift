@@ -72,6 +72,14 @@ import Testing
         ])))
         try await eventually("two decisions forwarded twice each") { controlPlane.requests.count == 4 }
         #expect(try await call(.GET, base + "/metrics").status == 200)
+        // What an admin reads: timelines (attempts with their response excerpts, forwards) and endpoints.
+        var adminBodies: [String] = []
+        for path in ["/api/v1/requests/s1", "/api/v1/requests/s2", "/api/v1/requests/s3", "/api/v1/endpoints", "/api/v1/endpoints/tg",
+                     "/api/v1/dead-letters"] {
+            let answer = try await call(.GET, base + path, token: secrets["admin"])
+            #expect(answer.status == 200, "\(path): \(answer.text)")
+            adminBodies.append(answer.text)
+        }
         #expect(relay.stop() == 0)
 
         let log = relay.log
@@ -82,6 +90,20 @@ import Testing
             for body in errorBodies { #expect(!body.contains(secret), "an error body holds the \(name): \(body)") }
         }
         for url in capabilityURLs { #expect(!log.contains(url), "the log holds a capability URL") }
+        for (name, secret) in found where name != "endpointSecret" && name != "rotatedSecret" {
+            for body in adminBodies { #expect(!body.contains(secret), "the admin API shows the \(name): \(body)") }
+        }
+        for body in adminBodies where body.contains("\"secret\"") { Issue.record("an admin view holds an endpoint secret: \(body)") }
+        // Capability tokens are stored only as their hashes; the hashes are found, so the right files were read.
+        let database = relay.databaseBytes
+        for (index, url) in capabilityURLs.enumerated() {
+            let token = String(url.split(separator: "/").last!)
+            #expect(database.range(of: Data(token.utf8)) == nil, "capability token \(index) stored as it is")
+            #expect(database.range(of: Data(CapabilityToken.hash(token).utf8)) != nil, "capability token \(index)'s hash not stored")
+        }
+        for name in ["admin", "submit", "callback", "key", "presentedWrong"] {
+            #expect(database.range(of: Data(secrets[name]!.utf8)) == nil, "the database holds the \(name)")
+        }
         await adapter.stop()
         await controlPlane.stop()
     }

@@ -21,3 +21,41 @@ public func freePort() throws -> Int {
     }
     return Int(UInt16(bigEndian: address.sin_port))
 }
+
+/// A port on 127.0.0.1 held bound but not listening: a connect to it is refused, and no other bind to port 0
+/// in this machine can be handed it meanwhile, which a port from `freePort()` cannot promise while a test
+/// waits. Both sockets set SO_REUSEADDR, so a server may bind and listen on it before `release()`.
+public final class ReservedPort: @unchecked Sendable {
+    public let port: Int
+    private var socketFD: Int32
+
+    public init() throws {
+        let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var reuse: Int32 = 1
+        setsockopt(socketFD, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socketFD, $0, length) }
+        }
+        guard bound == 0 else {
+            close(socketFD)
+            throw POSIXError(.EADDRINUSE)
+        }
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socketFD, $0, &length) }
+        }
+        self.socketFD = socketFD
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    public func release() {
+        guard socketFD >= 0 else { return }
+        close(socketFD)
+        socketFD = -1
+    }
+
+    deinit { release() }
+}

@@ -1,7 +1,10 @@
 import Foundation
 import Logging
+import NIOCore
+import NIOPosix
 import PostgresNIO
 import RelayCore
+import Synchronization
 
 /// The scale-out store (SPEC §9): several relay instances on one PostgreSQL database. Claims lock with
 /// `FOR UPDATE SKIP LOCKED`, leases carry fencing tokens, a decision locks its request row, and no lock
@@ -11,17 +14,29 @@ public final class PostgresStore: RelayStore {
     let logger: Logger
     /// When a failing endpoint is paused and probed.
     let circuit: CircuitBreaker
+    /// How long an operation waits for a pooled connection before it answers `StoreError.unavailable`:
+    /// while the database is down the pool keeps trying to connect and would otherwise hold callers
+    /// (an HTTP request among them) until it is back.
+    let leaseTimeout: Duration
+    /// How long a whole operation may take before its caller gets `StoreError.unavailable` (see `withConnection`).
+    let operationTimeout: Duration
+    /// Where the database listens, for the reachability probe of `withConnection`.
+    let address: (host: String, port: Int)
     private let runner: Task<Void, Never>
 
     /// Connects lazily to the database at `url` (`postgres://user:password@host:port/database?sslmode=…`).
     public init(url: String, circuit: CircuitBreaker = CircuitBreaker(), maxConnections: Int = 20,
-                logger: Logger = Logger(label: "relay.store")) throws {
-        var configuration = try PostgresLocation(url: url).clientConfiguration
+                leaseTimeout: Duration = .seconds(5), operationTimeout: Duration = .seconds(30), logger: Logger = Logger(label: "relay.store")) throws {
+        let location = try PostgresLocation(url: url)
+        var configuration = location.clientConfiguration
         configuration.options.maximumConnections = maxConnections
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.client = client
         self.logger = logger
         self.circuit = circuit
+        self.leaseTimeout = leaseTimeout
+        self.address = (location.host, location.port)
+        self.operationTimeout = max(operationTimeout, leaseTimeout)
         self.runner = Task { await client.run() }
     }
 
@@ -97,11 +112,12 @@ public final class PostgresStore: RelayStore {
 
     /// Runs `body` in one transaction. A unique-key race, a serialization failure or a deadlock with
     /// another instance rolls back and runs `body` again, which then sees the other side's commit.
-    func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         var retries = 0
         while true {
             do {
-                return try await client.withConnection { connection in
+                let logger = self.logger
+                return try await withConnection { connection in
                     try await connection.query("BEGIN", logger: logger)
                     do {
                         let value = try await body(connection)
@@ -122,11 +138,88 @@ public final class PostgresStore: RelayStore {
         }
     }
 
-    func read<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+    func read<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         do {
-            return try await client.withConnection { connection in try await body(connection) }
+            return try await withConnection { connection in try await body(connection) }
         } catch let error as PSQLError where Self.isUnreachable(error) {
             throw StoreError.unavailable("the database cannot be reached right now; try again shortly")
+        }
+    }
+
+    /// `client.withConnection` with deadlines, so that no caller (an HTTP request, the dispatcher's claim
+    /// loop) waits on the database without end:
+    /// - after `leaseTimeout` without a pooled connection the database's port is probed, and a refused or
+    ///   unanswered probe ends the wait (the pool itself keeps retrying a dead server quietly);
+    /// - a statement whose connection closed under it is given up a second later: one in flight when the
+    ///   server died was seen never to finish (PostgresNIO 1.33.2, server stopped with `-m immediate`);
+    /// - `operationTimeout` bounds the whole operation, a reachable but overloaded database included.
+    /// An abandoned operation either dies with its connection or, if it commits after all, is covered by
+    /// leases (a claim) and idempotency keys (a submit).
+    private func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        let outcome = OperationOutcome<T>()
+        let leased = LeasedConnection()
+        let client = self.client
+        let (leaseTimeout, operationTimeout, address, logger) = (self.leaseTimeout, self.operationTimeout, self.address, self.logger)
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+                outcome.start(continuation)
+                let watchdog = Task {
+                    let started = ContinuousClock.now
+                    var probed = false
+                    var closedAt: ContinuousClock.Instant?
+                    var reason: String?
+                    try await Task.sleep(for: .milliseconds(500))
+                    while reason == nil {
+                        let now = ContinuousClock.now
+                        if let connection = leased.connection {
+                            if connection.isClosed { closedAt = closedAt ?? now }
+                            if let closedAt, now - closedAt >= .seconds(1) {
+                                reason = "the database connection closed during the operation; try again shortly"
+                            }
+                        } else if now - started >= leaseTimeout && !probed {
+                            probed = true
+                            if await !Self.accepts(address) {
+                                reason = "no database connection within \(leaseTimeout) and its port does not answer; try again shortly"
+                            }
+                        }
+                        if reason == nil && now - started >= operationTimeout {
+                            reason = "a database operation did not finish within \(operationTimeout); try again shortly"
+                        }
+                        if reason == nil { try await Task.sleep(for: .milliseconds(250)) }
+                    }
+                    if let reason, outcome.finish(.failure(StoreError.unavailable(reason))) {
+                        logger.warning("database operation given up", metadata: ["reason": "\(reason)"])
+                        outcome.cancelWork()
+                    }
+                }
+                let work = Task {
+                    defer { watchdog.cancel() }
+                    do {
+                        let value = try await client.withConnection { connection in
+                            leased.set(connection)
+                            return try await body(connection)
+                        }
+                        outcome.finish(.success(value))
+                    } catch {
+                        outcome.finish(.failure(error))
+                    }
+                }
+                outcome.onCancel { work.cancel() }
+            }
+        } onCancel: {
+            outcome.cancel()
+        }
+    }
+
+    /// Whether the database's port accepts a TCP connection within a second.
+    static func accepts(_ address: (host: String, port: Int)) async -> Bool {
+        do {
+            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connectTimeout(.seconds(1)).connect(host: address.host, port: address.port).get()
+            try? await channel.close()
+            return true
+        } catch {
+            return false
         }
     }
 
@@ -145,4 +238,60 @@ public final class PostgresStore: RelayStore {
     func notifyDue(_ connection: PostgresConnection) async throws {
         try await connection.query("SELECT pg_notify(\(PostgresSchema.dueChannel), '')", logger: logger)
     }
+}
+
+/// The first result of an operation and its deadlines wins; the others are dropped.
+private final class OperationOutcome<T: Sendable>: Sendable {
+    private struct State {
+        var continuation: CheckedContinuation<T, any Error>?
+        var finished = false
+        var cancelled = false
+        var cancelWork: (@Sendable () -> Void)?
+    }
+    private let state = Mutex(State())
+
+    func start(_ continuation: CheckedContinuation<T, any Error>) {
+        state.withLock { $0.continuation = continuation }
+    }
+
+    /// Resumes the caller unless something else already did; true when this call did.
+    @discardableResult func finish(_ result: Result<T, any Error>) -> Bool {
+        let continuation = state.withLock { state -> CheckedContinuation<T, any Error>? in
+            guard !state.finished else { return nil }
+            state.finished = true
+            defer { state.continuation = nil }
+            return state.continuation
+        }
+        continuation?.resume(with: result)
+        return continuation != nil
+    }
+
+    func onCancel(_ cancelWork: @escaping @Sendable () -> Void) {
+        let cancelled = state.withLock { state in
+            state.cancelWork = cancelWork
+            return state.cancelled
+        }
+        if cancelled { cancelWork() }
+    }
+
+    /// Cancels the work after its caller was answered by a deadline.
+    func cancelWork() {
+        state.withLock { $0.cancelWork }?()
+    }
+
+    /// The caller's task was cancelled: cancel the work, which then finishes with its error.
+    func cancel() {
+        let cancelWork = state.withLock { state in
+            state.cancelled = true
+            return state.cancelWork
+        }
+        cancelWork?()
+    }
+}
+
+/// The connection the pool handed out, once it has.
+private final class LeasedConnection: Sendable {
+    private let value = Mutex<PostgresConnection?>(nil)
+    func set(_ connection: PostgresConnection) { value.withLock { $0 = connection } }
+    var connection: PostgresConnection? { value.withLock { $0 } }
 }

@@ -58,5 +58,13 @@ final class RelayProcess: Sendable {
         return process.terminationStatus
     }
 
+    /// The SQLite database and its write-ahead log, as bytes on disk.
+    var databaseBytes: Data {
+        let database = logFile.deletingLastPathComponent().appendingPathComponent("relay.sqlite")
+        var bytes = (try? Data(contentsOf: database)) ?? Data()
+        bytes.append((try? Data(contentsOf: URL(fileURLWithPath: database.path + "-wal"))) ?? Data())
+        return bytes
+    }
+
     var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
 }

@@ -1,0 +1,9 @@
+import Foundation
+
+/// Runs blocking `work` (a socket read with a timeout, a child process) on a thread of its own: the
+/// relay under test shares the cooperative pool, which has one thread per core, two on CI machines.
+public func offPool<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { continuation in
+        Thread.detachNewThread { continuation.resume(returning: work()) }
+    }
+}
