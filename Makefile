@@ -8,7 +8,7 @@ DEV_ADMIN_TOKEN ?= dev-admin-token
 DEV_SUBMIT_TOKEN ?= dev-submit-token
 DEV_CALLBACK_TOKEN ?= dev-callback-token
 
-.PHONY: build run test test-suites chaos demo bench packages clean
+.PHONY: build run test test-suites chaos demo bench packages clean console-screenshot
 
 packages:
 	@scripts/ensure-packages.sh
@@ -43,6 +43,7 @@ test-suites:
 	timeout 300 $(SWIFT) test --skip-build --filter CrashTests
 	timeout 300 $(SWIFT) test --skip-build --filter IsolationTests
 	timeout 600 scripts/fuzz-api.sh $(BIN)
+	timeout 300 python3 scripts/console-browser-test.py $(BIN)
 	timeout 300 .build/debug/relay-bench --smoke --relay $(BIN) --json .build/bench-smoke.json
 
 # The relay, a sample adapter and a sample control plane on loopback: two requests' lives, printed.
@@ -60,6 +61,10 @@ chaos: packages
 bench: packages
 	$(SWIFT) build -c release
 	PG_DURABLE=1 scripts/with-postgres.sh .build/release/relay-bench --relay .build/release/webhook-relay --json .build/bench.json
+
+# The README's console picture, from the browser test's screenshots (run `make test` first).
+console-screenshot:
+	cp .build/console-screenshots/4-dead-letters.png docs/console-dead-letters.png
 
 clean:
 	rm -rf .build data

@@ -2,7 +2,8 @@
 # Installs what the build and the tests need, when it is missing: Debian packages (through sudo when
 # not root) and the official Standard Webhooks Python library the tests verify signatures with.
 set -euo pipefail
-needed=(libsqlite3-dev curl)
+# chromium and its driver: the console's browser test.
+needed=(libsqlite3-dev curl chromium chromium-driver)
 # A python3 already on PATH (pyenv, the distribution's) serves as well as Debian's.
 command -v python3 >/dev/null 2>&1 || needed+=(python3 python3-pip)
 missing=()
@@ -17,9 +18,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get install -y -qq "${missing[@]}"
 fi
 # The official Standard Webhooks library (the tests verify signatures with it), an OpenAPI validator,
-# PyYAML (deploy checks), the Prometheus client's text parser (metrics tests) and schemathesis (API fuzzing).
+# PyYAML (deploy checks), the Prometheus client's text parser (metrics tests), schemathesis (API fuzzing)
+# and Selenium (the console's browser test).
 for module in standardwebhooks:standardwebhooks openapi_spec_validator:openapi-spec-validator yaml:PyYAML \
-              prometheus_client:prometheus-client schemathesis:schemathesis; do
+              prometheus_client:prometheus-client schemathesis:schemathesis selenium:selenium; do
   if ! python3 -c "import ${module%%:*}" 2>/dev/null; then
     echo "installing the ${module#*:} Python package"
     python3 -m pip install --quiet "${module#*:}" 2>/dev/null \

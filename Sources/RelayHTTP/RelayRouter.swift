@@ -47,7 +47,7 @@ public enum RelayRouter {
         .http1(configuration: .init(idleTimeout: .milliseconds(Int64(settings.idleTimeout * 1000))))
     }
 
-    public static func build(_ dependencies: RelayDependencies) -> Router<BasicRequestContext> {
+    public static func build(_ dependencies: RelayDependencies) throws -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: ErrorShapeMiddleware())
         HealthRoutes(dependencies: dependencies).register(on: router)
@@ -72,6 +72,9 @@ public enum RelayRouter {
         EndpointRoutes(dependencies: dependencies).register(on: admin)
         RequestRoutes(dependencies: dependencies).register(on: admin)
         DeadLetterRoutes(dependencies: dependencies).register(on: admin)
+        if dependencies.settings.consoleEnabled {
+            try ConsoleRoutes(dependencies: dependencies).register(on: router)
+        }
         MethodNotAllowed.register(on: router)
         return router
     }

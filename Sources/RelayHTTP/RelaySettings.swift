@@ -17,11 +17,16 @@ public struct RelaySettings: Sendable {
     public var secretRotationGrace: TimeInterval
     /// A connection with no bytes moving for this long is closed: a stalled body does not hold it forever.
     public var idleTimeout: TimeInterval
+    /// Whether `/console` is served at all.
+    public var consoleEnabled: Bool
+    /// How long a console sign-in lasts.
+    public var consoleSessionHours: Int
 
     public init(adminToken: String? = nil, submitToken: String? = nil, callbackToken: String? = nil,
                 defaultRequestTimeout: TimeInterval = 3600,
                 maxBodyBytes: Int = 256 * 1024, defaultEndpointConcurrency: Int = 8,
-                secretRotationGrace: TimeInterval = 86400, idleTimeout: TimeInterval = 30) {
+                secretRotationGrace: TimeInterval = 86400, idleTimeout: TimeInterval = 30,
+                consoleEnabled: Bool = true, consoleSessionHours: Int = 8) {
         self.adminToken = adminToken
         self.submitToken = submitToken
         self.callbackToken = callbackToken
@@ -30,5 +35,7 @@ public struct RelaySettings: Sendable {
         self.defaultEndpointConcurrency = defaultEndpointConcurrency
         self.secretRotationGrace = secretRotationGrace
         self.idleTimeout = idleTimeout
+        self.consoleEnabled = consoleEnabled
+        self.consoleSessionHours = consoleSessionHours
     }
 }

@@ -73,6 +73,8 @@ public protocol RelayStore: Sendable {
 
     /// Messages by state and dead letters by reason.
     func outboxCounts() async throws -> OutboxCounts
+    /// Requests by state, and attempts per endpoint since `since` with the latest failure among them.
+    func activity(since: Date) async throws -> ActivitySummary
     /// Deletes up to `limit` decided requests last changed before `cutoff` that have nothing left to
     /// deliver, with their messages, attempts and idempotency keys, in one short transaction.
     func purgeFinished(before cutoff: Date, limit: Int) async throws -> PurgeResult

@@ -12,6 +12,7 @@ struct DeadLetterRoutes {
     static let pageLimit = 1...500
 
     func register(on group: RouterGroup<BasicRequestContext>) {
+        let admin = DeadLetterAdmin(dependencies: dependencies)
         group.get("/dead-letters") { request, _ in
             let query = try Self.query(from: request.uri.queryParameters)
             let page = try await dependencies.store.deadLetters(query)
@@ -26,31 +27,12 @@ struct DeadLetterRoutes {
             )
             let dryRun = try reader.bool("dry_run") ?? false
             try reader.rejectUnknown()
-            let now = dependencies.clock.now()
-            let count = try await dependencies.store.replayDeadLetters(
-                filter, now: now, deadline: now.addingTimeInterval(dependencies.settings.defaultRequestTimeout), dryRun: dryRun
-            )
-            if !dryRun && count > 0 {
-                dependencies.wake.signal()
-                context.logger.info("dead letters replayed in bulk", metadata: ["count": "\(count)"])
-            }
+            let count = try await admin.replay(matching: filter, dryRun: dryRun, logger: context.logger)
             return JSONResponse.make(status: .ok, BulkReplayAnswer(dryRun: dryRun, count: count))
         }
         group.post("/dead-letters/:message/replay") { _, context in
-            let id = try context.parameters.require("message")
-            let now = dependencies.clock.now()
-            do {
-                let message = try await dependencies.store.replay(
-                    messageId: id, now: now, deadline: now.addingTimeInterval(dependencies.settings.defaultRequestTimeout)
-                )
-                dependencies.wake.signal()
-                context.logger.info("dead letter replayed", metadata: ["message_id": "\(id)"])
-                return JSONResponse.make(status: .ok, MessageView(message, attempts: nil))
-            } catch StoreError.notFound(let message) {
-                throw APIError.notFound(message)
-            } catch StoreError.conflict(let message) {
-                throw APIError(.conflict, code: "not_dead", message)
-            }
+            let message = try await admin.replay(messageId: try context.parameters.require("message"), logger: context.logger)
+            return JSONResponse.make(status: .ok, MessageView(message, attempts: nil))
         }
     }
 

@@ -105,6 +105,8 @@ enum PostgresSchema {
             """,
             "CREATE INDEX attempts_by_message ON attempts(message_id)",
         ]),
+        // The console's activity figures read the last hour and day of attempts.
+        ("v2-attempts-by-time", ["CREATE INDEX attempts_by_started_at ON attempts(started_at)"]),
     ]
 
     /// Serializes migrations across instances starting at once.

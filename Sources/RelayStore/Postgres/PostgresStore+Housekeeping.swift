@@ -22,6 +22,30 @@ extension PostgresStore {
         return counts
     }
 
+    public func activity(since: Date) async throws -> ActivitySummary {
+        let cutoff = since.timeIntervalSince1970
+        return try await read { connection in
+            var summary = ActivitySummary()
+            for row in try await connection.query(PostgresQuery(unsafeSQL: ActivityQueries.requestsByState), logger: self.logger).collect() {
+                let (state, count) = try row.decode((String, Int).self)
+                summary.requestsByState[state] = count
+            }
+            var bindings = PostgresBindings()
+            bindings.append(cutoff)
+            let attempts = PostgresQuery(unsafeSQL: ActivityQueries.attemptsByEndpoint.replacingOccurrences(of: "?", with: "$1"), binds: bindings)
+            for row in try await connection.query(attempts, logger: self.logger).collect() {
+                let (endpoint, outcome, count) = try row.decode((String, String, Int).self)
+                summary.addAttempts(endpoint: endpoint, outcome: outcome, count: count)
+            }
+            let failures = PostgresQuery(unsafeSQL: ActivityQueries.lastFailureByEndpoint.replacingOccurrences(of: "?", with: "$1"), binds: bindings)
+            for row in try await connection.query(failures, logger: self.logger).collect() {
+                let (endpoint, error, status, at) = try row.decode((String, String?, Int?, Double).self)
+                summary.addLastFailure(endpoint: endpoint, error: error, status: status, at: at)
+            }
+            return summary
+        }
+    }
+
     public func purgeFinished(before cutoff: Date, limit: Int) async throws -> PurgeResult {
         try await transaction { connection in
             // SKIP LOCKED: a request a callback is deciding right now waits for the next sweep.

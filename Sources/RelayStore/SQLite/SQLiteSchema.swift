@@ -113,6 +113,10 @@ enum SQLiteSchema {
                 CREATE INDEX messages_active_by_deadline ON messages(deadline) WHERE state IN ('pending', 'inflight');
                 """)
         }
+        // The console's activity figures read the last hour and day of attempts.
+        migrator.registerMigration("v6-attempts-by-time") { db in
+            try db.execute(sql: "CREATE INDEX attempts_by_started_at ON attempts(started_at)")
+        }
         return migrator
     }
 }

@@ -20,6 +20,23 @@ extension SQLiteStore {
         }
     }
 
+    public func activity(since: Date) async throws -> ActivitySummary {
+        try await pool.read { db in
+            var summary = ActivitySummary()
+            for row in try Row.fetchAll(db, sql: ActivityQueries.requestsByState) {
+                summary.requestsByState[row[0]] = row[1]
+            }
+            let cutoff = since.timeIntervalSince1970
+            for row in try Row.fetchAll(db, sql: ActivityQueries.attemptsByEndpoint, arguments: [cutoff]) {
+                summary.addAttempts(endpoint: row[0], outcome: row[1], count: row[2])
+            }
+            for row in try Row.fetchAll(db, sql: ActivityQueries.lastFailureByEndpoint, arguments: [cutoff]) {
+                summary.addLastFailure(endpoint: row[0], error: row[1], status: row[2], at: row[3])
+            }
+            return summary
+        }
+    }
+
     public func purgeFinished(before cutoff: Date, limit: Int) async throws -> PurgeResult {
         try await committer.write { db in
             // `requests_decided` holds only decided requests, so this reads the oldest first without a scan;

@@ -57,7 +57,7 @@ struct RelayServer {
         )
         let logger = self.logger
         let app = Application(
-            router: RelayRouter.build(dependencies),
+            router: try RelayRouter.build(dependencies),
             server: RelayRouter.server(configuration.settings),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             onServerRunning: { channel in

@@ -105,7 +105,9 @@ struct RelayConfiguration {
             maxBodyBytes: try values.int("max_body_bytes", in: 1024...(64 * 1024 * 1024)),
             defaultEndpointConcurrency: try values.int("delivery.endpoint_concurrency", in: 1...1024),
             secretRotationGrace: TimeInterval(try values.int("secret_rotation_grace_sec", in: 0...(30 * 86400))),
-            idleTimeout: TimeInterval(try values.int("idle_timeout_sec", in: 1...3600))
+            idleTimeout: TimeInterval(try values.int("idle_timeout_sec", in: 1...3600)),
+            consoleEnabled: try values.bool("console.enabled"),
+            consoleSessionHours: try values.int("console.session_hours", in: 1...720)
         )
         let dispatcher = DispatcherOptions(
             globalConcurrency: try values.int("delivery.global_concurrency", in: 1...10_000),

@@ -19,6 +19,8 @@ struct Setting: Sendable {
         Setting(key: "control_plane.secret", environment: "RELAY_CONTROL_PLANE_SECRET", defaultValue: nil),
         Setting(key: "request_timeout_sec", environment: "RELAY_REQUEST_TIMEOUT_SEC", defaultValue: "3600"),
         Setting(key: "idle_timeout_sec", environment: "RELAY_IDLE_TIMEOUT_SEC", defaultValue: "30"),
+        Setting(key: "console.enabled", environment: "RELAY_CONSOLE_ENABLED", defaultValue: "true"),
+        Setting(key: "console.session_hours", environment: "RELAY_CONSOLE_SESSION_HOURS", defaultValue: "8"),
         Setting(key: "max_body_bytes", environment: "RELAY_MAX_BODY_BYTES", defaultValue: "262144"),
         Setting(key: "forward_deadline_sec", environment: "RELAY_FORWARD_DEADLINE_SEC", defaultValue: "86400"),
         Setting(key: "secret_rotation_grace_sec", environment: "RELAY_SECRET_ROTATION_GRACE_SEC", defaultValue: "86400"),

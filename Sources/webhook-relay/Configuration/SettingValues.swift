@@ -83,5 +83,13 @@ struct SettingValues {
         return value
     }
 
+    func bool(_ key: String) throws -> Bool {
+        switch string(key)?.lowercased() {
+        case "true", "yes", "on", "1": return true
+        case "false", "no", "off", "0": return false
+        default: throw ConfigurationError("\(key) (from \(origins[key] ?? "?")) must be true or false")
+        }
+    }
+
     func origin(_ key: String) -> String { origins[key] ?? "the default" }
 }

@@ -15,6 +15,10 @@ struct Answer: Sendable {
     var text: String { String(decoding: body, as: UTF8.self) }
 }
 
+/// The tests' client: a redirect (the console's 303s) is an answer to check, not to follow.
+let notFollowingRedirects = HTTPClient(eventLoopGroupProvider: .singleton,
+                                       configuration: HTTPClient.Configuration(redirectConfiguration: .disallow))
+
 /// Sends one request over real HTTP.
 func call(_ method: HTTPMethod, _ url: String, token: String? = nil, headers: [String: String] = [:],
           body: Data? = nil) async throws -> Answer {
@@ -23,12 +27,17 @@ func call(_ method: HTTPMethod, _ url: String, token: String? = nil, headers: [S
     if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
     for (name, value) in headers { request.headers.add(name: name, value: value) }
     if let body {
-        request.headers.add(name: "Content-Type", value: "application/json")
+        if headers["Content-Type"] == nil { request.headers.add(name: "Content-Type", value: "application/json") }
         request.body = .bytes(ByteBuffer(bytes: body))
     }
-    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+    let response = try await notFollowingRedirects.execute(request, timeout: .seconds(30))
     let collected = try await response.body.collect(upTo: 64 * 1024 * 1024)
     return Answer(status: Int(response.status.code), headers: response.headers, body: Data(collected.readableBytesView))
+}
+
+/// A request with a body that is not JSON (a browser's form), its type in `headers`.
+func call(_ method: HTTPMethod, _ url: String, headers: [String: String], bodyText: String) async throws -> Answer {
+    try await call(method, url, headers: headers, body: Data(bodyText.utf8))
 }
 
 func json(_ value: JSONValue) -> Data { value.encoded() }

@@ -95,7 +95,7 @@ final class TestRelay: Sendable {
             )
             let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
             let app = Application(
-                router: RelayRouter.build(dependencies), server: RelayRouter.server(relaySettings),
+                router: try RelayRouter.build(dependencies), server: RelayRouter.server(relaySettings),
                 configuration: .init(address: .hostname("127.0.0.1", port: port)),
                 onServerRunning: { channel in portContinuation.yield(channel.localAddress?.port ?? 0) }, logger: logger
             )
