@@ -94,6 +94,14 @@ def wait_for(what, condition, timeout=20):
     return False
 
 
+def soon(condition, what, timeout=10):
+    """A check on the page a click led to: the browser may still be loading it."""
+    deadline = time.time() + timeout
+    while time.time() < deadline and not condition():
+        time.sleep(0.1)
+    check(condition(), what)
+
+
 def main():
     SHOTS.mkdir(parents=True, exist_ok=True)
     adapter = ThreadingHTTPServer(("127.0.0.1", 0), Adapter)
@@ -146,6 +154,7 @@ def main():
         options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
         driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options)
         driver.set_page_load_timeout(20)
+        driver.implicitly_wait(5)  # find_element waits for the page a click or a key press led to
         driver.execute_cdp_cmd("Emulation.setTimezoneOverride", {"timezoneId": "Asia/Tokyo"})
 
         driver.get(base + "/console/endpoints")
@@ -154,9 +163,9 @@ def main():
         token = driver.find_element(By.ID, "token")
         check(driver.switch_to.active_element == token, "the token field has the focus")
         token.send_keys("not-the-token" + Keys.ENTER)
-        check("not the admin token" in driver.page_source, "a wrong token is refused")
+        soon(lambda: "not the admin token" in driver.page_source, "a wrong token is refused")
         driver.find_element(By.ID, "token").send_keys(ADMIN + Keys.ENTER)  # the keyboard alone signs in
-        check(driver.current_url == base + "/console/endpoints", "signed in, back on the page asked for (%s)" % driver.current_url)
+        soon(lambda: driver.current_url == base + "/console/endpoints", "signed in, back on the page asked for")
         cookie = driver.get_cookie("relay_console")
         check(cookie is not None and cookie.get("httpOnly") and cookie.get("sameSite") == "Strict",
               "the session cookie is HttpOnly and SameSite=Strict (%s)" % cookie)
@@ -195,8 +204,8 @@ def main():
         Adapter.accepting = True
         first = rows[0].find_element(By.CSS_SELECTOR, "td a").text
         rows[0].find_element(By.CSS_SELECTOR, "button").click()
-        check("/console/requests/" in driver.current_url and "Dead letter replayed" in driver.page_source,
-              "a single replay lands on its timeline")
+        soon(lambda: "/console/requests/" in driver.current_url and "Dead letter replayed" in driver.page_source,
+             "a single replay lands on its timeline")
 
         def delivered_in_timeline():
             driver.refresh()
@@ -213,7 +222,7 @@ def main():
         check(dry_run == listed == 3, "the dry run counts what the page lists (%d, %d)" % (dry_run, listed))
         driver.save_screenshot(str(SHOTS / "6-confirm-bulk-replay.png"))
         driver.find_element(By.CSS_SELECTOR, "button.danger").click()
-        check("Replayed %d dead letter(s)" % dry_run in driver.page_source, "the bulk replay replayed the dry run's count")
+        soon(lambda: "Replayed %d dead letter(s)" % dry_run in driver.page_source, "the bulk replay replayed the dry run's count")
         wait_for("every replayed message delivered", lambda: dead_count() == 0 and len(
             {wid for wid, _ in Adapter.received}) == 4 and all(
             json.loads(call("GET", base + "/api/v1/requests/" + name, ADMIN)[2])["messages"][0]["state"] == "delivered" for name in names))
@@ -226,7 +235,7 @@ def main():
         driver.set_window_size(1280, 900)
 
         driver.find_element(By.CSS_SELECTOR, "form.sign-out button").click()
-        check("/console/sign-in" in driver.current_url, "signed out")
+        soon(lambda: "/console/sign-in" in driver.current_url, "signed out")
         driver.get(base + "/console")
         check("/console/sign-in" in driver.current_url, "after signing out, pages ask for sign-in again")
     finally:

@@ -23,6 +23,10 @@ struct RelayConfiguration {
     var retention: RetentionOptions
     var sqliteSynchronous: SQLiteStore.Synchronous
     var postgresConnections: Int
+    /// How long an operation waits for a pooled connection before probing the database's port.
+    var postgresLeaseTimeout: Duration
+    /// The deadline of any one database operation.
+    var postgresOperationTimeout: Duration
     var egress: EgressPolicy
     var logLevel: Logger.Level
 
@@ -155,6 +159,8 @@ struct RelayConfiguration {
             forwardDeadline: TimeInterval(try values.int("forward_deadline_sec", in: 60...(30 * 86400))), retry: retry, dispatcher: dispatcher,
             retention: retention, sqliteSynchronous: synchronous,
             postgresConnections: try values.int("postgres.max_connections", in: 1...1000),
+            postgresLeaseTimeout: .milliseconds(try values.int("postgres.lease_timeout_ms", in: 100...600_000)),
+            postgresOperationTimeout: .milliseconds(try values.int("postgres.operation_timeout_ms", in: 1000...3_600_000)),
             egress: EgressPolicy(mode: egressMode, allow: egressAllow),
             logLevel: level
         )
@@ -195,7 +201,8 @@ struct RelayConfiguration {
             return try SQLiteStore(path: path, synchronous: sqliteSynchronous, circuit: circuit, logger: logger)
         case .postgres(let url):
             do {
-                return try PostgresStore(url: url, circuit: circuit, maxConnections: postgresConnections, logger: logger)
+                return try PostgresStore(url: url, circuit: circuit, maxConnections: postgresConnections,
+                                         leaseTimeout: postgresLeaseTimeout, operationTimeout: postgresOperationTimeout, logger: logger)
             } catch {
                 throw ConfigurationError("database (RELAY_DATABASE) is not a usable PostgreSQL URL: \(error); expected postgres://user:password@host:5432/database")
             }

@@ -45,6 +45,8 @@ struct Setting: Sendable {
         Setting(key: "retention.batch_size", environment: "RELAY_RETENTION_BATCH_SIZE", defaultValue: "200"),
         Setting(key: "sqlite.synchronous", environment: "RELAY_SQLITE_SYNCHRONOUS", defaultValue: "full"),
         Setting(key: "postgres.max_connections", environment: "RELAY_POSTGRES_MAX_CONNECTIONS", defaultValue: "20"),
+        Setting(key: "postgres.lease_timeout_ms", environment: "RELAY_POSTGRES_LEASE_TIMEOUT_MS", defaultValue: "5000"),
+        Setting(key: "postgres.operation_timeout_ms", environment: "RELAY_POSTGRES_OPERATION_TIMEOUT_MS", defaultValue: "30000"),
         Setting(key: "log_level", environment: "RELAY_LOG_LEVEL", defaultValue: "info"),
     ]
 }
