@@ -159,9 +159,11 @@ import Testing
 
     @Test(arguments: StoreKind.allCases) func timeoutsAreRetryableFailures(_ store: StoreKind) async throws {
         try await withHarness(store: store, script: [CannedAnswer(status: .accepted, delay: .seconds(3))]) { relay, adapter in
-            _ = try await registerEndpoint(relay, name: "tg", url: adapter.url, extra: ["timeout_ms": 300])
+            // 1 s: well under the scripted 3 s answer, well over an exchange on a loaded CI machine (at 300 ms
+            // the retries themselves timed out there, all five, and the message went dead).
+            _ = try await registerEndpoint(relay, name: "tg", url: adapter.url, extra: ["timeout_ms": 1000])
             _ = try await submit(relay, "c-timeout")
-            try await eventually("delivered after a timeout") { try await firstMessage(relay, "c-timeout")["state"] == "delivered" }
+            try await eventually("delivered after a timeout", timeout: .seconds(30)) { try await firstMessage(relay, "c-timeout")["state"] == "delivered" }
             let attempts = try #require(try await firstMessage(relay, "c-timeout")["attempts"]?.arrayValue)
             #expect(attempts.first?["error"] == "timed out")
         }
