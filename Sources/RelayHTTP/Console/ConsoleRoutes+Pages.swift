@@ -120,10 +120,8 @@ extension ConsoleRoutes {
         return renderer.page("confirm-replay", data, session: session, sessions: sessions, nav: "deadLetters")
     }
 
-    static let filterNames = ["endpoint", "kind", "reason", "since", "until"]
-
     static func filterFields(_ value: (String) -> String?) -> [String: String] {
-        Dictionary(uniqueKeysWithValues: filterNames.map { ($0, value($0)?.trimmingCharacters(in: .whitespaces) ?? "") })
+        Dictionary(uniqueKeysWithValues: DeadLetterFilter.names.map { ($0, value($0)?.trimmingCharacters(in: .whitespaces) ?? "") })
     }
 
     static func filter(_ fields: [String: String]) throws -> DeadLetterQuery {

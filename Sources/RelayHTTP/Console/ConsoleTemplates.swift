@@ -12,7 +12,7 @@ enum ConsoleTemplates {
     static let all: [(String, String)] = [
         ("layout", layout), ("sign-in", signIn), ("overview", overview), ("endpoints", endpoints),
         ("secret", secret), ("requests", requests), ("timeline", timeline), ("dead-letters", deadLetters),
-        ("confirm-replay", confirmReplay), ("problem", problem),
+        ("confirm-replay", confirmReplay), ("problem", problem), ("filter-fields", filterFields),
     ]
 
     static let layout = """
@@ -227,7 +227,7 @@ enum ConsoleTemplates {
         {{#error}}<p class="error" role="alert">{{error}}</p>{{/error}}
         <form method="post" action="/console/dead-letters/replay" class="bulk">
           <input type="hidden" name="csrf" value="{{csrf}}">
-          {{#filter}}<input type="hidden" name="endpoint" value="{{endpoint}}"><input type="hidden" name="kind" value="{{kind}}"><input type="hidden" name="reason" value="{{reason}}"><input type="hidden" name="since" value="{{since}}"><input type="hidden" name="until" value="{{until}}">{{/filter}}
+          {{> filter-fields}}
           <button type="submit">Replay every dead letter matching these filters…</button>
         </form>
         {{^hasItems}}<p>No dead letter matches.</p>{{/hasItems}}
@@ -265,13 +265,18 @@ enum ConsoleTemplates {
           <form method="post" action="/console/dead-letters/replay">
             <input type="hidden" name="csrf" value="{{csrf}}">
             <input type="hidden" name="confirm" value="yes">
-            {{#filter}}<input type="hidden" name="endpoint" value="{{endpoint}}"><input type="hidden" name="kind" value="{{kind}}"><input type="hidden" name="reason" value="{{reason}}"><input type="hidden" name="since" value="{{since}}"><input type="hidden" name="until" value="{{until}}">{{/filter}}
+            {{> filter-fields}}
             <button type="submit" class="danger"{{^canReplay}} disabled{{/canReplay}}>Replay {{count}} dead letter(s)</button>
             <a href="/console/dead-letters">Cancel</a>
           </form>
         </div>
         {{/content}}
         {{/layout}}
+        """
+
+    /// The dead-letter filters carried by a bulk-replay form, from its preview to its confirmation.
+    static let filterFields = """
+        {{#filter}}<input type="hidden" name="endpoint" value="{{endpoint}}"><input type="hidden" name="kind" value="{{kind}}"><input type="hidden" name="reason" value="{{reason}}"><input type="hidden" name="since" value="{{since}}"><input type="hidden" name="until" value="{{until}}">{{/filter}}
         """
 
     static let problem = """

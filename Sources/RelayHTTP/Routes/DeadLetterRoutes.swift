@@ -43,7 +43,7 @@ struct DeadLetterRoutes {
     }
 
     static func query(from parameters: Parameters) throws -> DeadLetterQuery {
-        let known: Set<String> = ["endpoint", "kind", "reason", "since", "until", "cursor", "limit"]
+        let known = Set(DeadLetterFilter.names + ["cursor", "limit"])
         for (name, _) in parameters where !known.contains(String(name)) {
             throw APIError.badRequest("unknown query parameter \(name); use \(known.sorted().joined(separator: ", "))", field: String(name))
         }
@@ -68,6 +68,9 @@ struct DeadLetterRoutes {
 /// The dead-letter filters (endpoint, kind, reason class, since/until), read the same way from a query
 /// string, a bulk-replay body and the command line.
 public enum DeadLetterFilter {
+    /// The filters, by the names the query string, the bulk-replay body and the console's forms use.
+    public static let names = ["endpoint", "kind", "reason", "since", "until"]
+
     public static func make(endpoint: String?, kind: String?, reason: String?, since: String?, until: String?) throws -> DeadLetterQuery {
         // An empty filter (`?since=`, as forms and scripts send) means the filter is not given.
         func given(_ text: String?) -> String? { text?.isEmpty == false ? text : nil }
