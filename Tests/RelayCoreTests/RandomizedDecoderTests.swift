@@ -3,8 +3,10 @@ import RelayCore
 import Testing
 
 /// Every decoder of RelayCore fed thousands of random and mutated inputs from a fixed seed: none may
-/// crash, and what they accept must keep their contract (issue 6, hostile input).
-@Suite struct RandomizedDecoderTests {
+/// crash, and what they accept must keep their contract (issue 6, hostile input). One at a time: each is
+/// seconds of CPU without a suspension point, and two at once would hold both threads of the cooperative
+/// pool that the relays of the other tests run on.
+@Suite(.serialized) struct RandomizedDecoderTests {
     /// SplitMix64: small, fast, and the same sequence on every run.
     struct SeededRandom: RandomNumberGenerator {
         var state: UInt64

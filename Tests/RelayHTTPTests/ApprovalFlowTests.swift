@@ -48,7 +48,7 @@ import Testing
                     #expect(bytes.range(of: Data(token.utf8)) == nil, "the token appears in \(file)")
                 }
             case .postgres(let url):
-                let dump = try runProcess("/usr/bin/env", ["pg_dump", "--data-only", url], environment: ProcessInfo.processInfo.environment)
+                let dump = try await runProcess("/usr/bin/env", ["pg_dump", "--data-only", url], environment: ProcessInfo.processInfo.environment)
                 #expect(dump.status == 0 && dump.output.contains("c-hash"), "\(dump.errors)")
                 #expect(!dump.output.contains(token), "the token appears in the database")
             }

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import NIOHTTP1
 import RelayCore
+import RelayTestSupport
 import Testing
 
 /// The `webhook-relay` binary as an operator runs it: configuration, CLI commands, SIGTERM.
@@ -9,63 +10,63 @@ import Testing
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let binary = packageRoot.appendingPathComponent(".build/debug/webhook-relay").path
 
-    static func run(_ arguments: [String], environment: [String: String]) throws -> ProcessRun {
-        try runProcess(binary, arguments, environment: ["PATH": "/usr/bin:/bin"].merging(environment) { $1 }, directory: packageRoot)
+    static func run(_ arguments: [String], environment: [String: String]) async throws -> ProcessRun {
+        try await runProcess(binary, arguments, environment: ["PATH": "/usr/bin:/bin"].merging(environment) { $1 }, directory: packageRoot)
     }
 
     static func database() -> String { "sqlite:" + TestRelay.temporaryDatabase() }
 
-    @Test func endpointsAddListRotate() throws {
+    @Test func endpointsAddListRotate() async throws {
         let environment = ["RELAY_DATABASE": Self.database()]
-        #expect(try Self.run(["migrate"], environment: environment).status == 0)
-        let added = try Self.run(["endpoints", "add", "--name", "tg", "--role", "approver", "--url", "http://127.0.0.1:9/approve",
+        #expect(try await Self.run(["migrate"], environment: environment).status == 0)
+        let added = try await Self.run(["endpoints", "add", "--name", "tg", "--role", "approver", "--url", "http://127.0.0.1:9/approve",
                                   "--header", "Authorization: Bearer x", "--tool", "github_*", "--concurrency", "4"], environment: environment)
         #expect(added.status == 0, "\(added.errors)")
         let endpoint = try #require(JSONValue.parse(Data(added.output.utf8)))
         #expect(endpoint["secret"]?.stringValue?.hasPrefix("whsec_") == true && endpoint["concurrency"] == 4)
-        let listed = try Self.run(["endpoints", "list"], environment: environment)
+        let listed = try await Self.run(["endpoints", "list"], environment: environment)
         #expect(JSONValue.parse(Data(listed.output.utf8))?["items"]?.arrayValue?.first?["name"] == "tg")
         #expect(!listed.output.contains(endpoint["secret"]!.stringValue!))
-        let rotated = try Self.run(["endpoints", "rotate-secret", "tg", "--grace-sec", "60"], environment: environment)
+        let rotated = try await Self.run(["endpoints", "rotate-secret", "tg", "--grace-sec", "60"], environment: environment)
         let after = try #require(JSONValue.parse(Data(rotated.output.utf8)))
         #expect(after["secret"] != endpoint["secret"] && after["previous_secret_expires_at"] != nil)
-        let duplicate = try Self.run(["endpoints", "add", "--name", "tg", "--role", "approver", "--url", "http://x"], environment: environment)
+        let duplicate = try await Self.run(["endpoints", "add", "--name", "tg", "--role", "approver", "--url", "http://x"], environment: environment)
         #expect(duplicate.status != 0 && duplicate.errors.contains("already exists"))
     }
 
-    @Test func deadLetterCommands() throws {
+    @Test func deadLetterCommands() async throws {
         let environment = ["RELAY_DATABASE": Self.database()]
-        let list = try Self.run(["dead-letters", "list", "--reason", "exhausted"], environment: environment)
+        let list = try await Self.run(["dead-letters", "list", "--reason", "exhausted"], environment: environment)
         #expect(list.status == 0 && JSONValue.parse(Data(list.output.utf8))?["items"] == [])
-        let dryRun = try Self.run(["dead-letters", "replay", "--all", "--endpoint", "tg", "--dry-run"], environment: environment)
+        let dryRun = try await Self.run(["dead-letters", "replay", "--all", "--endpoint", "tg", "--dry-run"], environment: environment)
         #expect(dryRun.status == 0 && dryRun.output.contains("0 dead letter(s) match"))
-        let neither = try Self.run(["dead-letters", "replay"], environment: environment)
+        let neither = try await Self.run(["dead-letters", "replay"], environment: environment)
         #expect(neither.status != 0 && neither.errors.contains("--all"))
-        let badReason = try Self.run(["dead-letters", "list", "--reason", "bored"], environment: environment)
+        let badReason = try await Self.run(["dead-letters", "list", "--reason", "bored"], environment: environment)
         #expect(badReason.status != 0 && badReason.errors.contains("reason must be"))
-        let missing = try Self.run(["dead-letters", "replay", "msg_nope"], environment: environment)
+        let missing = try await Self.run(["dead-letters", "replay", "msg_nope"], environment: environment)
         #expect(missing.status != 0 && missing.errors.contains("no message msg_nope"))
     }
 
-    @Test func badConfigurationFailsWithAClearMessage() throws {
+    @Test func badConfigurationFailsWithAClearMessage() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("relay-config-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let file = folder.appendingPathComponent("relay.yaml")
         try "retry:\n  base_ms: 100\n  colour: red\n".write(to: file, atomically: true, encoding: .utf8)
-        let unknown = try Self.run(["migrate", "--config", file.path], environment: ["RELAY_DATABASE": Self.database()])
+        let unknown = try await Self.run(["migrate", "--config", file.path], environment: ["RELAY_DATABASE": Self.database()])
         #expect(unknown.status != 0 && unknown.errors.contains("unknown setting retry.colour"))
-        let badEnv = try Self.run(["migrate"], environment: ["RELAY_DATABASE": Self.database(), "RELAY_RETRY_MAX_ATTEMPTS": "zero"])
+        let badEnv = try await Self.run(["migrate"], environment: ["RELAY_DATABASE": Self.database(), "RELAY_RETRY_MAX_ATTEMPTS": "zero"])
         #expect(badEnv.status != 0 && badEnv.errors.contains("RELAY_RETRY_MAX_ATTEMPTS"))
-        let sameTokens = try Self.run(["migrate"], environment: ["RELAY_DATABASE": Self.database(), "RELAY_ADMIN_TOKEN": "t", "RELAY_SUBMIT_TOKEN": "t"])
+        let sameTokens = try await Self.run(["migrate"], environment: ["RELAY_DATABASE": Self.database(), "RELAY_ADMIN_TOKEN": "t", "RELAY_SUBMIT_TOKEN": "t"])
         #expect(sameTokens.status != 0 && sameTokens.errors.contains("must differ"))
-        let missing = try Self.run(["migrate", "--config", "/nonexistent/relay.yaml"], environment: [:])
+        let missing = try await Self.run(["migrate", "--config", "/nonexistent/relay.yaml"], environment: [:])
         #expect(missing.status != 0 && missing.errors.contains("does not exist"))
     }
 
     /// SIGTERM while a delivery is in flight: it finishes, and the process exits 0.
     @Test func sigtermFinishesInFlightDeliveriesAndExitsZero() async throws {
         let adapter = try await StandInServer.start(CannedAnswer(status: .accepted, delay: .milliseconds(500)))
-        let port = Int.random(in: 20000...60000)
+        let port = try freePort()
         let databaseURL = Self.database()
         let environment = ["RELAY_DATABASE": databaseURL, "RELAY_LISTEN": "127.0.0.1:\(port)",
                            "RELAY_ADMIN_TOKEN": "admin-t", "RELAY_SUBMIT_TOKEN": "submit-t", "RELAY_LOG_LEVEL": "warning"]
@@ -77,7 +78,10 @@ import Testing
         process.standardError = FileHandle.nullDevice
         try process.run()
         let base = "http://127.0.0.1:\(port)"
-        try await eventually("the relay answering") { (try? await call(.GET, base + "/healthz"))?.status == 200 }
+        try await eventually("the relay answering", timeout: .seconds(30)) {
+            try #require(process.isRunning, "the relay exited at start-up (status \(process.terminationStatus))")
+            return (try? await call(.GET, base + "/healthz"))?.status == 200
+        }
         _ = try await call(.POST, base + "/api/v1/endpoints", token: "admin-t",
                            body: json(["name": "tg", "role": "approver", "url": .string(adapter.url)]))
         let submitted = try await call(.POST, base + "/api/v1/requests", token: "submit-t", headers: ["Idempotency-Key": "k"],
@@ -85,9 +89,9 @@ import Testing
         #expect(submitted.status == 202)
         try await eventually("the delivery in flight") { adapter.requests.count == 1 }
         process.terminate()  // SIGTERM
-        process.waitUntilExit()
+        await offPool { process.waitUntilExit() }
         #expect(process.terminationStatus == 0)
-        let shown = try Self.run(["requests", "show", "c-sigterm"], environment: ["RELAY_DATABASE": databaseURL])
+        let shown = try await Self.run(["requests", "show", "c-sigterm"], environment: ["RELAY_DATABASE": databaseURL])
         #expect(JSONValue.parse(Data(shown.output.utf8))?["messages"]?.arrayValue?.first?["state"] == "delivered", "\(shown.output)")
         await adapter.stop()
     }

@@ -211,7 +211,7 @@ import Testing
             try await eventually("the event") { flow.receiver.requests.count == 1 }
             let received = flow.receiver.requests[0]
             #expect(received.path == "/events")
-            #expect(try officialVerification(secret: secret, received: received) == nil)
+            #expect(try await officialVerification(secret: secret, received: received) == nil)
             let event = try #require(JSONValue.parse(received.body))
             #expect(event["type"] == "decision.resolved" && event["timestamp"]?.stringValue != nil)
             let data = try #require(event["data"])

@@ -78,9 +78,9 @@ import Testing
                 try expectedSignature(secret: endpoint.secret, id: id, timestamp: timestamp, body: received.body),
             ])
             // The official library accepts the delivery with either secret, and refuses a stranger's.
-            #expect(try officialVerification(secret: newSecret, received: received) == nil)
-            #expect(try officialVerification(secret: endpoint.secret, received: received) == nil)
-            #expect(try officialVerification(secret: WebhookSecret.generate().description, received: received) != nil)
+            #expect(try await officialVerification(secret: newSecret, received: received) == nil)
+            #expect(try await officialVerification(secret: endpoint.secret, received: received) == nil)
+            #expect(try await officialVerification(secret: WebhookSecret.generate().description, received: received) != nil)
         }
     }
 

@@ -29,7 +29,7 @@ import Testing
             let scrape: @Sendable () async throws -> [String: Double] = {
                 let page = try await call(.GET, flow.relay.baseURL + "/metrics")
                 #expect(page.status == 200 && page.headers.first(name: "Content-Type")?.hasPrefix("text/plain") == true)
-                return try prometheusSamples(page.text)
+                return try await prometheusSamples(page.text)
             }
             try await eventually("two forwards and three dead letters recorded") {
                 let samples = try await scrape()

@@ -57,7 +57,7 @@ import Testing
             adapter.requests.contains { deliveredBy(victim, $0) && Date().timeIntervalSince($0.receivedAt) < 0.2 }
         }
         let orphan = try #require(adapter.requests.last { deliveredBy(victim, $0) })
-        victim.kill()
+        await victim.kill()
         loader.cancel()
         let loaded = try await loader.value
         let total = max(loaded, 90)
@@ -99,7 +99,8 @@ import Testing
         #expect(forwards.count == total && forwards.values.allSatisfy { $0.count == 1 }, "each decision forwarded exactly once")
         let shown = try await call(.GET, second.baseURL + "/api/v1/requests/multi-0", token: TestRelay.adminToken)
         #expect(shown.json?["state"] == "approved")
-        #expect(first.stop() == 0 && second.stop() == 0)
+        let stopped = (await first.stop(), await second.stop())
+        #expect(stopped.0 == 0 && stopped.1 == 0)
         await adapter.stop()
         await controlPlane.stop()
     }

@@ -80,7 +80,7 @@ import Testing
             #expect(answer.status == 200, "\(path): \(answer.text)")
             adminBodies.append(answer.text)
         }
-        #expect(relay.stop() == 0)
+        #expect(await relay.stop() == 0)
 
         let log = relay.log
         #expect(errorBodies.count >= 8)
@@ -118,7 +118,7 @@ import Testing
             "RELAY_ADMIN_TOKEN": "admin-x", "RELAY_LOG_LEVEL": "trace",
         ])
         #expect(try await call(.GET, relay.baseURL + "/readyz").status == 200)
-        #expect(relay.stop() == 0)
+        #expect(await relay.stop() == 0)
         #expect(relay.log.contains("postgres://postgres:REDACTED@127.0.0.1"), "the log names the database without its password")
         #expect(!relay.log.contains("db-password-0c9f1e"))
     }

@@ -7,3 +7,10 @@ public func offPool<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T
         Thread.detachNewThread { continuation.resume(returning: work()) }
     }
 }
+
+/// `offPool` for blocking work that throws.
+public func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread { continuation.resume(with: Result { try work() }) }
+    }
+}

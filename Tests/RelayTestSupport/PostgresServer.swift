@@ -13,10 +13,18 @@ public final class PostgresServer: Sendable {
 
     public static func start() async throws -> PostgresServer {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("relay-pg-\(UUID().uuidString)").path
-        let server = PostgresServer(directory: directory, port: try freePort())
-        try await server.run("init")
-        try await server.start()
-        return server
+        try await run("init", directory: directory)
+        // The port is chosen just before the start, and chosen again if another test took it meanwhile.
+        for attempt in 1...5 {
+            let port = try freePort()
+            do {
+                try await run("start", directory: directory, String(port))
+                return PostgresServer(directory: directory, port: port)
+            } catch let error as TestStoreError where attempt < 5 && error.description.contains("Address already in use") {
+                continue
+            }
+        }
+        throw TestStoreError("unreachable: the last attempt throws")
     }
 
     private init(directory: String, port: Int) {
@@ -24,10 +32,10 @@ public final class PostgresServer: Sendable {
         self.port = port
     }
 
-    public func start() async throws { try await run("start", String(port)) }
+    public func start() async throws { try await Self.run("start", directory: directory, String(port)) }
 
     /// Stops the server at once, as a crash would.
-    public func stop() async throws { try await run("stop") }
+    public func stop() async throws { try await Self.run("stop", directory: directory) }
 
     /// posix_spawn and a blocking waitpid: Foundation's Process was seen here never noticing the exit
     /// of a script whose grandchild (the postmaster) lives on.
@@ -38,6 +46,9 @@ public final class PostgresServer: Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // Nothing else open here may reach the server: the sockets NIO accepts are not close-on-exec, and a
+        // postmaster holding a copy of one keeps that connection open after the relay under test closed it.
+        guard Self.addCloseFrom(&actions, 3) == 0 else { return -1 }
         var cArguments = argv.map { strdup($0) } + [nil]
         defer { cArguments.forEach { free($0) } }
         var pid: pid_t = 0
@@ -51,6 +62,14 @@ public final class PostgresServer: Sendable {
         return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
     }
 
+    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34+), which Swift's Glibc module does not export.
+    private static let addCloseFrom: @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32 = {
+        guard let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") else {
+            fatalError("this glibc has no posix_spawn_file_actions_addclosefrom_np (2.34 or later needed)")
+        }
+        return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
+    }()
+
     /// Stops the server and deletes its files.
     public func discard() async {
         try? await stop()
@@ -59,12 +78,12 @@ public final class PostgresServer: Sendable {
         }
     }
 
-    private func run(_ command: String, _ arguments: String...) async throws {
+    private static func run(_ command: String, directory: String, _ arguments: String...) async throws {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("../../scripts/pg-server.sh").standardized.path
         let log = directory + ".\(command).log"
         let argv = ["/bin/bash", script, command, directory] + arguments
-        let status = await offPool { Self.spawnAndWait(argv, log: log) }
+        let status = await offPool { spawnAndWait(argv, log: log) }
         guard status == 0 else {
             let printed = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
             throw TestStoreError("pg-server.sh \(command) exited with \(status): \(printed)")

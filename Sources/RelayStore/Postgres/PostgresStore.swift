@@ -148,8 +148,10 @@ public final class PostgresStore: RelayStore {
 
     /// `client.withConnection` with deadlines, so that no caller (an HTTP request, the dispatcher's claim
     /// loop) waits on the database without end:
-    /// - after `leaseTimeout` without a pooled connection the database's port is probed, and a refused or
-    ///   unanswered probe ends the wait (the pool itself keeps retrying a dead server quietly);
+    /// - after `leaseTimeout` without a pooled connection the database's port is probed, again every
+    ///   `leaseTimeout`: a refused probe, or two in a row left unanswered, ends the wait (the pool itself keeps
+    ///   retrying a dead server quietly). One unanswered probe is not enough: under load a busy server's
+    ///   accept queue drops the first handshake, which is then retried a second later;
     /// - a statement whose connection closed under it is given up a second later: one in flight when the
     ///   server died was seen never to finish (PostgresNIO 1.33.2, server stopped with `-m immediate`);
     /// - `operationTimeout` bounds the whole operation, a reachable but overloaded database included.
@@ -165,7 +167,8 @@ public final class PostgresStore: RelayStore {
                 outcome.start(continuation)
                 let watchdog = Task {
                     let started = ContinuousClock.now
-                    var probed = false
+                    var nextProbe = started + leaseTimeout
+                    var silentProbes = 0
                     var closedAt: ContinuousClock.Instant?
                     var reason: String?
                     try await Task.sleep(for: .milliseconds(500))
@@ -176,11 +179,19 @@ public final class PostgresStore: RelayStore {
                             if let closedAt, now - closedAt >= .seconds(1) {
                                 reason = "the database connection closed during the operation; try again shortly"
                             }
-                        } else if now - started >= leaseTimeout && !probed {
-                            probed = true
-                            if await !Self.accepts(address) {
-                                reason = "no database connection within \(leaseTimeout) and its port does not answer; try again shortly"
+                        } else if now >= nextProbe {
+                            let waited = "\((now - started).components.seconds) s"
+                            switch await Self.probe(address) {
+                            case .accepting: silentProbes = 0
+                            case .refused:
+                                reason = "no database connection within \(waited), and a connection to its port fails; try again shortly"
+                            case .silent:
+                                silentProbes += 1
+                                if silentProbes >= 2 {
+                                    reason = "no database connection within \(waited), and its port does not answer; try again shortly"
+                                }
                             }
+                            nextProbe = ContinuousClock.now + leaseTimeout
                         }
                         if reason == nil && now - started >= operationTimeout {
                             reason = "a database operation did not finish within \(operationTimeout); try again shortly"
@@ -211,15 +222,20 @@ public final class PostgresStore: RelayStore {
         }
     }
 
-    /// Whether the database's port accepts a TCP connection within a second.
-    static func accepts(_ address: (host: String, port: Int)) async -> Bool {
+    enum PortProbe { case accepting, refused, silent }
+
+    /// Whether the database's port accepts a TCP connection, refuses it, or leaves it unanswered for two
+    /// seconds (long enough for one retransmitted handshake).
+    static func probe(_ address: (host: String, port: Int)) async -> PortProbe {
         do {
             let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .connectTimeout(.seconds(1)).connect(host: address.host, port: address.port).get()
+                .connectTimeout(.seconds(2)).connect(host: address.host, port: address.port).get()
             try? await channel.close()
-            return true
+            return .accepting
+        } catch ChannelError.connectTimeout {
+            return .silent
         } catch {
-            return false
+            return .refused
         }
     }
 

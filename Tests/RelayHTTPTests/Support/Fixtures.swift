@@ -64,12 +64,12 @@ func withHarness(
 
 /// Verifies a received delivery with the official `standardwebhooks` Python library, unchanged.
 /// Returns the library's complaint, or nil when it accepts the signature.
-func officialVerification(secret: String, received: ReceivedRequest) throws -> String? {
+func officialVerification(secret: String, received: ReceivedRequest) async throws -> String? {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("relay-sw-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     let bodyFile = folder.appendingPathComponent("body")
     try received.body.write(to: bodyFile)
-    let run = try runPython("""
+    let run = try await runPython("""
         import os, sys
         from standardwebhooks.webhooks import Webhook
         body = open(sys.argv[1], "rb").read()

@@ -15,9 +15,15 @@ struct Answer: Sendable {
     var text: String { String(decoding: body, as: UTF8.self) }
 }
 
-/// The tests' client: a redirect (the console's 303s) is an answer to check, not to follow.
-let notFollowingRedirects = HTTPClient(eventLoopGroupProvider: .singleton,
-                                       configuration: HTTPClient.Configuration(redirectConfiguration: .disallow))
+/// The tests' client: a redirect (the console's 303s) is an answer to check, not to follow. Tests send
+/// bursts (50 racing callbacks) to one relay: room for each in the pool, and a connection wait as long as
+/// the request timeout, so that a loaded machine slows a burst down instead of failing it.
+let notFollowingRedirects: HTTPClient = {
+    var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow)
+    configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
+    configuration.timeout.connect = .seconds(30)
+    return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+}()
 
 /// Sends one request over real HTTP.
 func call(_ method: HTTPMethod, _ url: String, token: String? = nil, headers: [String: String] = [:],

@@ -3,12 +3,12 @@ import Testing
 
 /// `/metrics` as read by the Prometheus project's own Python parser (`prometheus_client`): every sample
 /// keyed `name{label="value",…}` with labels sorted. A page it cannot parse fails the test.
-func prometheusSamples(_ text: String) throws -> [String: Double] {
+func prometheusSamples(_ text: String) async throws -> [String: Double] {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("relay-prom-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     let file = folder.appendingPathComponent("metrics.txt")
     try text.write(to: file, atomically: true, encoding: .utf8)
-    let run = try runPython("""
+    let run = try await runPython("""
         import json, sys
         from prometheus_client.parser import text_string_to_metric_families
         samples = {}

@@ -46,15 +46,17 @@ final class RelayProcess: Sendable {
     var port: Int { Int(baseURL.split(separator: ":").last!)! }
 
     /// SIGKILL: the process dies on the spot, leases and all.
-    func kill() {
+    func kill() async {
         _ = Glibc.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        let process = self.process
+        await offPool { process.waitUntilExit() }
     }
 
     /// SIGTERM, then the exit status.
-    func stop() -> Int32 {
+    func stop() async -> Int32 {
         process.terminate()
-        process.waitUntilExit()
+        let process = self.process
+        await offPool { process.waitUntilExit() }
         return process.terminationStatus
     }
 

@@ -1,15 +1,23 @@
 import Foundation
+import RelayTestSupport
 
 /// How a child process ended and what it printed.
-struct ProcessRun {
+struct ProcessRun: Sendable {
     var status: Int32
     var output: String
     var errors: String
 }
 
-/// Runs `executable` to its end with exactly `environment`, collecting standard output and error.
+/// Runs `executable` to its end with exactly `environment`, collecting standard output and error. The
+/// wait happens on a thread of its own (`offPool`): blocking one of the cooperative pool's two threads
+/// here starves every relay and stand-in the other tests run meanwhile.
 func runProcess(_ executable: String, _ arguments: [String], environment: [String: String],
-                directory: URL? = nil) throws -> ProcessRun {
+                directory: URL? = nil) async throws -> ProcessRun {
+    try await offPool { try runProcessBlocking(executable, arguments, environment: environment, directory: directory) }
+}
+
+private func runProcessBlocking(_ executable: String, _ arguments: [String], environment: [String: String],
+                                directory: URL?) throws -> ProcessRun {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
@@ -28,7 +36,7 @@ func runProcess(_ executable: String, _ arguments: [String], environment: [Strin
 }
 
 /// Runs a Python script with the test process's environment plus `environment`.
-func runPython(_ script: String, arguments: [String] = [], environment: [String: String] = [:]) throws -> ProcessRun {
-    try runProcess("/usr/bin/env", ["python3", "-c", script] + arguments,
+func runPython(_ script: String, arguments: [String] = [], environment: [String: String] = [:]) async throws -> ProcessRun {
+    try await runProcess("/usr/bin/env", ["python3", "-c", script] + arguments,
                    environment: ProcessInfo.processInfo.environment.merging(environment) { $1 })
 }
