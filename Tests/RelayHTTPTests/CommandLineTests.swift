@@ -66,31 +66,18 @@ import Testing
     /// SIGTERM while a delivery is in flight: it finishes, and the process exits 0.
     @Test func sigtermFinishesInFlightDeliveriesAndExitsZero() async throws {
         let adapter = try await StandInServer.start(CannedAnswer(status: .accepted, delay: .milliseconds(500)))
-        let port = try freePort()
         let databaseURL = Self.database()
-        let environment = ["RELAY_DATABASE": databaseURL, "RELAY_LISTEN": "127.0.0.1:\(port)",
-                           "RELAY_ADMIN_TOKEN": "admin-t", "RELAY_SUBMIT_TOKEN": "submit-t", "RELAY_LOG_LEVEL": "warning"]
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = ["serve"]
-        process.currentDirectoryURL = Self.packageRoot
-        process.environment = ["PATH": "/usr/bin:/bin"].merging(environment) { $1 }
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let base = "http://127.0.0.1:\(port)"
-        try await eventually("the relay answering", timeout: .seconds(30)) {
-            try #require(process.isRunning, "the relay exited at start-up (status \(process.terminationStatus))")
-            return (try? await call(.GET, base + "/healthz"))?.status == 200
-        }
+        let relay = try await RelayProcess.start(environment: [
+            "RELAY_DATABASE": databaseURL, "RELAY_ADMIN_TOKEN": "admin-t", "RELAY_SUBMIT_TOKEN": "submit-t", "RELAY_LOG_LEVEL": "warning",
+        ])
+        let base = relay.baseURL
         _ = try await call(.POST, base + "/api/v1/endpoints", token: "admin-t",
                            body: json(["name": "tg", "role": "approver", "url": .string(adapter.url)]))
         let submitted = try await call(.POST, base + "/api/v1/requests", token: "submit-t", headers: ["Idempotency-Key": "k"],
                                        body: approvalBody("c-sigterm"))
         #expect(submitted.status == 202)
         try await eventually("the delivery in flight") { adapter.requests.count == 1 }
-        process.terminate()  // SIGTERM
-        await offPool { process.waitUntilExit() }
-        #expect(process.terminationStatus == 0)
+        #expect(await relay.stop() == 0)  // SIGTERM
         let shown = try await Self.run(["requests", "show", "c-sigterm"], environment: ["RELAY_DATABASE": databaseURL])
         #expect(JSONValue.parse(Data(shown.output.utf8))?["messages"]?.arrayValue?.first?["state"] == "delivered", "\(shown.output)")
         await adapter.stop()

@@ -22,6 +22,16 @@ public func freePort() throws -> Int {
     return Int(UInt16(bigEndian: address.sin_port))
 }
 
+/// Starts something on a port chosen now, for servers that must know their port before they bind (a
+/// URL handed out, a database started in two steps). Between the choice and the bind another test may
+/// take the port: `start` then returns nil and runs again on another one.
+public func onFreePort<T>(attempts: Int = 10, _ start: (Int) async throws -> T?) async throws -> T {
+    for _ in 0..<attempts {
+        if let started = try await start(try freePort()) { return started }
+    }
+    throw POSIXError(.EADDRINUSE)
+}
+
 /// A port on 127.0.0.1 held bound but not listening: a connect to it is refused, and no other bind to port 0
 /// in this machine can be handed it meanwhile, which a port from `freePort()` cannot promise while a test
 /// waits. Both sockets set SO_REUSEADDR, so a server may bind and listen on it before `release()`.

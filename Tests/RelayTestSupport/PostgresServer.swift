@@ -14,17 +14,15 @@ public final class PostgresServer: Sendable {
     public static func start() async throws -> PostgresServer {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("relay-pg-\(UUID().uuidString)").path
         try await run("init", directory: directory)
-        // The port is chosen just before the start, and chosen again if another test took it meanwhile.
-        for attempt in 1...5 {
-            let port = try freePort()
+        // The port is chosen after initdb, which takes seconds, and again if another test took it meanwhile.
+        return try await onFreePort(attempts: 5) { port in
             do {
                 try await run("start", directory: directory, String(port))
                 return PostgresServer(directory: directory, port: port)
-            } catch let error as TestStoreError where attempt < 5 && error.description.contains("Address already in use") {
-                continue
+            } catch let error as TestStoreError where error.description.contains("Address already in use") {
+                return nil
             }
         }
-        throw TestStoreError("unreachable: the last attempt throws")
     }
 
     private init(directory: String, port: Int) {

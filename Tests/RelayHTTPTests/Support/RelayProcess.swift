@@ -39,7 +39,10 @@ final class RelayProcess: Sendable {
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         let relay = RelayProcess(process: process, baseURL: "http://127.0.0.1:\(port)", logFile: logFile)
-        try await eventually("the relay answering") { (try? await call(.GET, relay.baseURL + "/healthz"))?.status == 200 }
+        try await eventually("the relay answering", timeout: .seconds(30)) {
+            try #require(process.isRunning, "the relay exited at start-up (status \(process.terminationStatus)); its log: \(logFile.path)")
+            return (try? await call(.GET, relay.baseURL + "/healthz"))?.status == 200
+        }
         return relay
     }
 

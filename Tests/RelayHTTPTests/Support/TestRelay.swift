@@ -76,10 +76,8 @@ final class TestRelay: Sendable {
         let relaySettings = settings ?? RelaySettings(
             adminToken: adminToken, submitToken: submitToken, callbackToken: callbackToken
         )
-        // The capability URLs name the relay's own port, so the port is chosen before the server starts;
-        // another test may take it in between, in which case the start fails and is tried on another port.
-        for _ in 0..<10 {
-            let port = try freePort()
+        // The capability URLs name the relay's own port, so the port is chosen before the server starts.
+        return try await onFreePort { port in
             let routing = DeliveryRouting(
                 planner: ForwardPlanner(controlPlane: controlPlane, forwardWindow: 3600),
                 capability: CallbackCapability(key: callbackKey, publicURL: "http://127.0.0.1:\(port)")
@@ -105,12 +103,10 @@ final class TestRelay: Sendable {
                 try await group.run()
             }
             var iterator = portStream.makeAsyncIterator()
-            if await iterator.next() != nil {
-                return TestRelay(port: port, store: store, location: location, clock: clock, wake: wake,
-                                 metricsRegistry: metricsRegistry, group: group, task: task, client: client)
-            }
+            guard await iterator.next() != nil else { return nil }  // the bind failed: the port was taken
+            return TestRelay(port: port, store: store, location: location, clock: clock, wake: wake,
+                             metricsRegistry: metricsRegistry, group: group, task: task, client: client)
         }
-        throw POSIXError(.EADDRINUSE)
     }
 
     /// SIGTERM's path: graceful shutdown of the dispatcher and the server.
