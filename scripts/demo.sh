@@ -8,7 +8,7 @@ work=$(mktemp -d)
 relay_port=18080 adapter_port=18081 control_port=18082
 relay="http://127.0.0.1:$relay_port"
 export RELAY_DATABASE="sqlite:$work/relay.sqlite" RELAY_LISTEN="127.0.0.1:$relay_port" RELAY_LOG_LEVEL=warning
-export RELAY_ADMIN_TOKEN=demo-admin RELAY_SUBMIT_TOKEN=demo-submit RELAY_CALLBACK_TOKEN=demo-callback
+export RELAY_ADMIN_TOKEN=demo-admin-token-local RELAY_SUBMIT_TOKEN=demo-submit-token-local RELAY_CALLBACK_TOKEN=demo-callback-token-local
 pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
@@ -18,8 +18,8 @@ trap cleanup EXIT
 "$bin" sample-control-plane --listen "127.0.0.1:$control_port" >"$work/control.log" 2>&1 & pids+=($!)
 for _ in $(seq 100); do curl -sf "$relay/healthz" >/dev/null && break; sleep 0.1; done
 
-admin() { curl -s -H "Authorization: Bearer demo-admin" "$@"; }
-submit() { curl -s -w ' -> HTTP %{http_code}' -H "Authorization: Bearer demo-submit" "$@"; }
+admin() { curl -s -H "Authorization: Bearer demo-admin-token-local" "$@"; }
+submit() { curl -s -w ' -> HTTP %{http_code}' -H "Authorization: Bearer demo-submit-token-local" "$@"; }
 wait_for() { for _ in $(seq 100); do grep -q "$1" "$2" && return 0; sleep 0.1; done; echo "timed out waiting for $1"; exit 1; }
 show() {  # the request's timeline, one line per message and its attempts
   admin "$relay/api/v1/requests/$1" | python3 "$work/show.py"

@@ -8,8 +8,8 @@ import Glibc
 
 /// The release-built relay as its own process, as in production, on a fresh store.
 final class RelayUnderTest: @unchecked Sendable {
-    static let adminToken = "bench-admin"
-    static let submitToken = "bench-submit"
+    static let adminToken = "bench-admin-token-local"
+    static let submitToken = "bench-submit-token-local"
     let process: Process
     let base: String
     let database: String

@@ -8,10 +8,14 @@ import RelayStore
 public struct DeliveryRouting: Sendable {
     public var planner: ForwardPlanner
     public var capability: CallbackCapability
+    /// Signs forwards to a request's own `callback.url`. Whoever holds the submit token chooses that URL,
+    /// so the control plane's secret never signs there (SPEC §11); nil sends them unsigned.
+    public var callbackSigningSecret: WebhookSecret?
 
-    public init(planner: ForwardPlanner, capability: CallbackCapability) {
+    public init(planner: ForwardPlanner, capability: CallbackCapability, callbackSigningSecret: WebhookSecret? = nil) {
         self.planner = planner
         self.capability = capability
+        self.callbackSigningSecret = callbackSigningSecret
     }
 
     /// The bytes, headers and secrets of one attempt.
@@ -25,15 +29,20 @@ public struct DeliveryRouting: Sendable {
         switch message.purpose {
         case .delivery:
             return Target(
-                body: capability.complete(message.body, requestId: message.requestId),
+                body: TimeLeft.stamp(capability.complete(message.body, requestId: message.requestId), deadline: message.deadline, now: now),
                 headers: endpoint?.headers ?? [:],
                 secrets: (endpoint?.activeSecrets(at: now) ?? []).compactMap { WebhookSecret($0.secret) }
             )
         case .forward:
-            var headers: [String: String] = [:]
-            if message.sink == .codexK8s, let token = planner.controlPlane?.token { headers["X-Codex-MCP-Token"] = token }
-            let secrets = planner.controlPlane?.secret.flatMap(WebhookSecret.init).map { [$0] } ?? []
-            return Target(body: message.body, headers: headers, secrets: secrets)
+            switch message.sink ?? .callback {
+            case .callback:
+                return Target(body: message.body, headers: [:], secrets: callbackSigningSecret.map { [$0] } ?? [])
+            case .codexK8s, .native:
+                var headers: [String: String] = [:]
+                if message.sink == .codexK8s, let token = planner.controlPlane?.token { headers["X-Codex-MCP-Token"] = token }
+                let secrets = planner.controlPlane?.secret.flatMap(WebhookSecret.init).map { [$0] } ?? []
+                return Target(body: message.body, headers: headers, secrets: secrets)
+            }
         }
     }
 

@@ -45,6 +45,17 @@ public final class Dispatcher: Service, Sendable {
             for await _ in signals { wake.signal() }
         }
         defer { listener.cancel() }
+        // Before the first claim: what a dead process or instance left in flight goes back to the queue now,
+        // not when its lease would have run out (SPEC §11). Then the heartbeat keeps this instance's own.
+        await reclaimLeases()
+        let heartbeat = Task { [options] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(Int64(options.instanceTimeout * 1000 / 3)))
+                if Task.isCancelled { return }
+                await self.reclaimLeases()
+            }
+        }
+        defer { heartbeat.cancel() }
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 await claimLoop(group: &group)
@@ -63,6 +74,18 @@ public final class Dispatcher: Service, Sendable {
         }
     }
 
+    private func reclaimLeases() async {
+        do {
+            let reclaimed = try await store.reclaimLeases(owner: options.owner, now: clock.now(), instanceTimeout: options.instanceTimeout)
+            if reclaimed > 0 {
+                logger.notice("returned the leases of a stopped process or dead instance to the queue", metadata: ["count": "\(reclaimed)"])
+                wake.signal()
+            }
+        } catch {
+            logger.error("heartbeat failed; retrying", metadata: ["error": "\(error)"])
+        }
+    }
+
     private func claimLoop(group: inout DiscardingTaskGroup) async {
         var lastExpirySweep = Date.distantPast
         while !stopping.load(ordering: .relaxed) && !Task.isCancelled {
@@ -78,7 +101,8 @@ public final class Dispatcher: Service, Sendable {
                     claimed = try await store.claimDue(
                         now: now, owner: options.owner, limit: min(room, options.claimBatch),
                         lease: LeaseTerms(defaultTimeout: options.retry.attemptTimeout, margin: options.leaseMargin,
-                                          forwardConcurrency: options.forwardConcurrency)
+                                          forwardConcurrency: options.forwardConcurrency,
+                                          callbackURLConcurrency: options.callbackURLConcurrency)
                     )
                 } catch {
                     logger.error("claim failed; retrying after the poll interval", metadata: ["error": "\(error)"])
@@ -136,20 +160,19 @@ public final class Dispatcher: Service, Sendable {
         let started = clock.now()
         let wallStart = ContinuousClock.now
         let target = routing.target(for: message, endpoint: endpoint, at: started)
-        let renewal = renewLease(of: claimed, every: max(1, options.leaseMargin / 2))
         let answer = await deliverer.send(
             url: message.url, messageId: message.id, body: target.body, secrets: target.secrets,
             headers: target.headers, timeout: policy.attemptTimeout, now: started
         )
-        renewal.cancel()
         if Task.isCancelled { return }  // shutdown past its grace: the lease is released, not spent
         let elapsed = ContinuousClock.now - wallStart
         let durationMs = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
         let now = clock.now()
-        let verdict = AnswerClassification.classify(answer, now: now)
-        let disposition = policy.disposition(
+        let verdict = AnswerClassification.classify(answer, now: now, previousError: message.lastError)
+        var disposition = policy.disposition(
             after: verdict, attemptNumber: claimed.roundAttempt, now: now, deadline: message.deadline, random: random
         )
+        if ForwardAbandonment.applies(purpose: message.purpose, sink: message.sink, answer: answer) { disposition = .abandoned }
         let attempt = routing.redacted(Self.attemptRecord(
             messageId: message.id, number: message.attemptCount + 1, started: started, durationMs: durationMs,
             answer: answer, verdict: verdict
@@ -159,7 +182,9 @@ public final class Dispatcher: Service, Sendable {
         let completion = AttemptCompletion(
             messageId: message.id, leaseToken: claimed.leaseToken, attempt: attempt, disposition: disposition,
             disableEndpointReason: disableReason, decision: routing.decision(in: verdict, of: message),
-            controlPlaneAnswer: routing.controlPlaneAnswer(to: message, answer: answer, verdict: verdict)
+            controlPlaneAnswer: routing.controlPlaneAnswer(to: message, answer: answer, verdict: verdict),
+            requestFailure: message.purpose == .delivery
+                ? StuckAdapter.reason(answer, previousError: message.lastError)?.failure(endpoint: message.endpointName) : nil
         )
         var metadata: Logger.Metadata = [
             "message_id": "\(message.id)", "request_id": "\(message.requestId)", "endpoint": "\(message.endpointName)",
@@ -191,27 +216,12 @@ public final class Dispatcher: Service, Sendable {
         case .dead(let reason):
             metadata["dead_reason"] = "\(reason.rawValue)"
             logger.warning("dead letter", metadata: metadata)
-        }
-    }
-
-    /// Keeps the lease of a delivery that runs on (a stalled peer, a slow machine) from expiring under it:
-    /// every `interval` the lease is pushed a full margin ahead. A lost lease stops the renewal; the
-    /// completion is then refused by the fencing token.
-    private func renewLease(of claimed: ClaimedMessage, every interval: TimeInterval) -> Task<Void, Never> {
-        Task.detached { [store, clock, options, logger] in
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(interval))
-                if Task.isCancelled { return }
-                let until = clock.now().addingTimeInterval(options.leaseMargin)
-                do {
-                    guard try await store.renewLease(messageId: claimed.message.id, leaseToken: claimed.leaseToken, until: until) else {
-                        logger.warning("lease lost while delivering", metadata: ["message_id": "\(claimed.message.id)"])
-                        return
-                    }
-                } catch {
-                    logger.warning("could not renew a lease", metadata: ["message_id": "\(claimed.message.id)", "error": "\(error)"])
-                }
+            if let failure = completion.requestFailure {
+                logger.warning("the adapter cannot show this request; it fails now unless another endpoint has it",
+                               metadata: metadata.merging(["reason": "\(failure.reason ?? "")"]) { $1 })
             }
+        case .abandoned:
+            logger.info("forward abandoned: the receiver no longer waits for this decision (404)", metadata: metadata)
         }
     }
 

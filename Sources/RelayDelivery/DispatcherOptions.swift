@@ -7,8 +7,10 @@ public struct DispatcherOptions: Sendable {
     public var globalConcurrency: Int
     /// Most messages claimed in one transaction.
     public var claimBatch: Int
-    /// Forwards (to the control plane or a request's callback URL) in flight at once.
+    /// Forwards in flight at once to the control plane, and again to requests' callback URLs.
     public var forwardConcurrency: Int
+    /// Forwards in flight at once to any one callback URL.
+    public var callbackURLConcurrency: Int
     /// The longest the dispatcher sleeps without a wake-up before looking for due work again.
     public var pollInterval: Duration
     /// How long in-flight deliveries may run on after SIGTERM before their leases are released.
@@ -17,12 +19,16 @@ public struct DispatcherOptions: Sendable {
     public var retry: RetryPolicy
     /// This instance's lease owner name.
     public var owner: String
-    /// How far past an attempt's timeout a lease reaches, and how far each renewal pushes it.
+    /// How far past an attempt's timeout a lease reaches: time to record the attempt. Never renewed.
     public var leaseMargin: TimeInterval
+    /// PostgreSQL: an instance whose heartbeat is older than this is taken for dead, and its leases are
+    /// returned to the queue. Heartbeats go every third of it.
+    public var instanceTimeout: TimeInterval
 
     public init(globalConcurrency: Int = 256, claimBatch: Int = 64, forwardConcurrency: Int = 16, pollInterval: Duration = .seconds(1),
                 shutdownGrace: Duration = .seconds(10), retry: RetryPolicy = .standard,
-                owner: String = "relay-\(Identifier.make("i", at: Date()))", leaseMargin: TimeInterval = 30) {
+                owner: String = "relay-\(Identifier.make("i", at: Date()))", leaseMargin: TimeInterval = 30,
+                callbackURLConcurrency: Int = 4, instanceTimeout: TimeInterval = 10) {
         self.globalConcurrency = globalConcurrency
         self.claimBatch = claimBatch
         self.forwardConcurrency = forwardConcurrency
@@ -31,5 +37,7 @@ public struct DispatcherOptions: Sendable {
         self.retry = retry
         self.owner = owner
         self.leaseMargin = leaseMargin
+        self.callbackURLConcurrency = callbackURLConcurrency
+        self.instanceTimeout = instanceTimeout
     }
 }

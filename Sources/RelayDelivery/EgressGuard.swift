@@ -16,20 +16,38 @@ public struct EgressGuard: Sendable {
         self.resolve = resolve
     }
 
-    /// Why a delivery to `url` must not be attempted, or nil. A host that does not resolve is left to the
-    /// HTTP client, which reports the lookup failure as a retryable error.
-    func refusal(for url: String) async -> String? {
-        guard let host = URL(string: url)?.host else { return nil }
+    /// What the pre-check says about a delivery to a URL.
+    enum Verdict: Sendable, Equatable {
+        case allowed
+        case refused(String)
+        /// The host name did not resolve within the attempt's time: a retryable failure, not a refusal.
+        case lookupTimedOut
+    }
+
+    /// Whether a delivery to `url` may be attempted, the name lookup bounded by `budget`. A host that does
+    /// not resolve is left to the HTTP client, which reports the lookup failure as a retryable error.
+    func refusal(for url: String, within budget: Duration) async -> Verdict {
+        guard let host = URL(string: url)?.host else { return .allowed }
         let addresses: [IPAddress]
         if let literal = IPAddress(host) {
             addresses = [literal]
         } else {
-            // getaddrinfo blocks; keep it off the cooperative pool (two threads on this machine).
+            // getaddrinfo blocks and has no timeout of its own: it runs off the cooperative pool (two threads
+            // on this machine), and the attempt stops waiting for it at the deadline.
             let resolve = self.resolve
-            addresses = await withCheckedContinuation { continuation in
-                DispatchQueue.global().async { continuation.resume(returning: resolve(host)) }
+            let resolved: [IPAddress]? = await Deadline.run(within: budget, orElse: nil) {
+                await withCheckedContinuation { continuation in
+                    DispatchQueue.global().async { continuation.resume(returning: resolve(host)) }
+                }
             }
+            guard let resolved else { return .lookupTimedOut }
+            addresses = resolved
         }
+        if let reason = reason(for: addresses, host: host) { return .refused(reason) }
+        return .allowed
+    }
+
+    private func reason(for addresses: [IPAddress], host: String) -> String? {
         for address in addresses {
             if let reason = policy.refusal(for: address) {
                 return host == address.description ? reason : "\(host) resolves to \(reason)"
@@ -42,10 +60,14 @@ public struct EgressGuard: Sendable {
     func install(on configuration: inout HTTPClient.Configuration) {
         let policy = self.policy
         let check: @Sendable (any Channel) -> EventLoopFuture<Void> = { channel in
-            guard let text = channel.remoteAddress?.ipAddress, let address = IPAddress(text),
-                  let reason = policy.refusal(for: address) else {
-                return channel.eventLoop.makeSucceededVoidFuture()
+            // Fail closed: a peer whose address cannot be read cannot be checked, so it is not connected to.
+            let reason: String?
+            if let text = channel.remoteAddress?.ipAddress, let address = IPAddress(text) {
+                reason = policy.refusal(for: address)
+            } else {
+                reason = "the connection's peer address could not be read (\(channel.remoteAddress.map { "\($0)" } ?? "none")), so it could not be checked"
             }
+            guard let reason else { return channel.eventLoop.makeSucceededVoidFuture() }
             channel.close(promise: nil)
             return channel.eventLoop.makeFailedFuture(EgressRefused(reason: reason))
         }

@@ -23,7 +23,7 @@ public struct RelayMetrics: Sendable {
 
     /// How a callback ended, as `/metrics` counts it.
     public enum CallbackOutcome: String, Sendable, CaseIterable {
-        case applied, duplicate, refused, unknownRequest = "unknown_request", invalid, unauthorized, error
+        case applied, duplicate, refused, unknownRequest = "unknown_request", invalid, unauthorized, throttled, error
     }
 
     let factory: any MetricsFactory
@@ -68,6 +68,8 @@ public struct RelayMetrics: Sendable {
             Counter(label: Name.deadLettered, dimensions: [("endpoint", message.endpointName), ("purpose", purpose),
                                                           ("reason", reason.rawValue)], factory: factory).increment()
             if message.purpose == .forward { forward(message, outcome: "dead") }
+        case .abandoned:
+            forward(message, outcome: "abandoned")
         case .retry:
             break
         }

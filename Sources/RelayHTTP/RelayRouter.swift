@@ -20,9 +20,13 @@ public struct RelayDependencies: Sendable {
     /// Where the relay's series are recorded, and the registry `/metrics` renders them from.
     public var metrics: RelayMetrics
     public var metricsRegistry: PrometheusCollectorRegistry
+    /// Failed credentials per client address, on every door.
+    public var throttle: FailureThrottle
 
     public init(store: any RelayStore, settings: RelaySettings, clock: any RelayClock, wake: WakeSignal, routing: DeliveryRouting,
-                metricsRegistry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+                metricsRegistry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+                throttle: FailureThrottle = FailureThrottle()) {
+        self.throttle = throttle
         self.store = store
         self.settings = settings
         self.clock = clock
@@ -42,21 +46,33 @@ public struct RelayDependencies: Sendable {
 
 /// Builds the relay's router: submit, admin and operations routes behind their own tokens.
 public enum RelayRouter {
-    /// The HTTP/1 server the routes run on, with the idle timeout that closes stalled connections.
+    /// The HTTP/1 server the routes run on: the idle timeout closes connections with nothing moving, the
+    /// read deadline those whose request does not arrive whole in time (SPEC §11).
     public static func server(_ settings: RelaySettings) -> HTTPServerBuilder {
-        .http1(configuration: .init(idleTimeout: .milliseconds(Int64(settings.idleTimeout * 1000))))
+        let readLimit = TimeAmount.milliseconds(Int64(settings.requestReadTimeout * 1000))
+        return .http1(configuration: .init(
+            additionalChannelHandlers: [RequestReadDeadline(limit: readLimit)],
+            idleTimeout: .milliseconds(Int64(settings.idleTimeout * 1000))
+        ))
     }
 
-    public static func build(_ dependencies: RelayDependencies) throws -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+    /// Where the server listens, and the cap on its open connections (past it, new ones wait in the backlog).
+    public static func configuration(host: String, port: Int, _ settings: RelaySettings) -> ApplicationConfiguration {
+        ApplicationConfiguration(address: .hostname(host, port: port), serverName: nil,
+                                 availableConnectionsDelegate: MaximumAvailableConnections(settings.maxConnections))
+    }
+
+    public static func build(_ dependencies: RelayDependencies) throws -> Router<RelayRequestContext> {
+        let router = Router(context: RelayRequestContext.self)
+        let guardrail = dependencies.credentialGuard
         router.add(middleware: ErrorShapeMiddleware())
         HealthRoutes(dependencies: dependencies).register(on: router)
 
         let submit = router.group("/api/v1")
-            .add(middleware: RequireToken(api: "submit", setting: "RELAY_SUBMIT_TOKEN", token: dependencies.settings.submitToken))
+            .add(middleware: RequireToken(api: "submit", setting: "RELAY_SUBMIT_TOKEN", token: dependencies.settings.submitToken, guardrail: guardrail))
         SubmitRoutes(dependencies: dependencies).register(on: submit)
         let dropIn = router.group()
-            .add(middleware: RequireToken(api: "submit", setting: "RELAY_SUBMIT_TOKEN", token: dependencies.settings.submitToken))
+            .add(middleware: RequireToken(api: "submit", setting: "RELAY_SUBMIT_TOKEN", token: dependencies.settings.submitToken, guardrail: guardrail))
         DropInRoutes(dependencies: dependencies).register(on: dropIn)
 
         let capability = router.group()
@@ -64,11 +80,11 @@ public enum RelayRouter {
         CallbackRoutes(dependencies: dependencies).registerCapability(on: capability)
         let shared = router.group()
             .add(middleware: CallbackMetricsMiddleware(metrics: dependencies.metrics, path: "shared_token"))
-            .add(middleware: RequireCallbackToken(token: dependencies.settings.callbackToken))
+            .add(middleware: RequireCallbackToken(token: dependencies.settings.callbackToken, guardrail: guardrail))
         CallbackRoutes(dependencies: dependencies).registerShared(on: shared)
 
         let admin = router.group("/api/v1")
-            .add(middleware: RequireToken(api: "admin", setting: "RELAY_ADMIN_TOKEN", token: dependencies.settings.adminToken))
+            .add(middleware: RequireToken(api: "admin", setting: "RELAY_ADMIN_TOKEN", token: dependencies.settings.adminToken, guardrail: guardrail))
         EndpointRoutes(dependencies: dependencies).register(on: admin)
         RequestRoutes(dependencies: dependencies).register(on: admin)
         DeadLetterRoutes(dependencies: dependencies).register(on: admin)

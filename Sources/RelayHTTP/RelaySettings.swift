@@ -17,6 +17,10 @@ public struct RelaySettings: Sendable {
     public var secretRotationGrace: TimeInterval
     /// A connection with no bytes moving for this long is closed: a stalled body does not hold it forever.
     public var idleTimeout: TimeInterval
+    /// A request must arrive whole within this, counted from when the relay starts waiting for it.
+    public var requestReadTimeout: TimeInterval
+    /// Open client connections at most; past it new connections wait in the listen backlog.
+    public var maxConnections: Int
     /// Whether `/console` is served at all.
     public var consoleEnabled: Bool
     /// How long a console sign-in lasts.
@@ -26,7 +30,10 @@ public struct RelaySettings: Sendable {
                 defaultRequestTimeout: TimeInterval = 3600,
                 maxBodyBytes: Int = 256 * 1024, defaultEndpointConcurrency: Int = 8,
                 secretRotationGrace: TimeInterval = 86400, idleTimeout: TimeInterval = 30,
-                consoleEnabled: Bool = true, consoleSessionHours: Int = 8) {
+                consoleEnabled: Bool = true, consoleSessionHours: Int = 8, requestReadTimeout: TimeInterval = 30,
+                maxConnections: Int = 512) {
+        self.requestReadTimeout = requestReadTimeout
+        self.maxConnections = maxConnections
         self.adminToken = adminToken
         self.submitToken = submitToken
         self.callbackToken = callbackToken

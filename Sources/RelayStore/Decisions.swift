@@ -8,7 +8,7 @@ public enum RequestLookup: Sendable, Equatable {
     case callbackTokenHash(String)
     /// Contract A shared webhooks: the correlation id, within one kind.
     case correlationId(String, kind: RequestKind?)
-    /// Contract B: the control plane's id (the newest request carrying it).
+    /// Contract B: the control plane's id (the open request carrying it, else the newest).
     case approvalRequestId(Int64)
 }
 
@@ -32,5 +32,21 @@ public struct ControlPlaneAnswer: Sendable, Equatable {
     public init(state: String, flag: String?) {
         self.state = state
         self.flag = flag
+    }
+}
+
+extension CallbackRecord {
+    /// What the timeline keeps of a callback, from what the decision did; nil when it named no request.
+    init?(_ callback: IncomingCallback, decision: NormalizedDecision, endpoint: String?, outcome: DecisionOutcome, at now: Date) {
+        let (kept, state): (Outcome, RequestState)
+        switch outcome {
+        case .moved(let request): (kept, state) = (.applied, request.state)
+        case .duplicate(let request): (kept, state) = (.duplicate, request.state)
+        case .refused(let request): (kept, state) = (.ignored, request.state)
+        case .notFound: return nil
+        }
+        let actor = decision.actor.flatMap { $0 == endpoint.map { "endpoint:\($0)" } ? nil : $0 }
+        self.init(path: callback.path, receivedAt: now, decision: decision.decision.rawValue, outcome: kept, endpoint: endpoint,
+                  actor: actor, state: state, excerpt: callback.excerpt)
     }
 }

@@ -42,4 +42,6 @@ public enum SubmitOutcome: Sendable, Equatable {
     case keyReused
     /// Another request already holds this correlation id.
     case correlationIdTaken(existing: RelayRequest)
+    /// Another open (not yet final) request already holds this `approval_request_id` (SPEC §11).
+    case approvalRequestIdOpen(existing: RelayRequest)
 }

@@ -30,10 +30,13 @@ public struct AttemptCompletion: Sendable, Equatable {
     public var decision: NormalizedDecision?
     /// What a codex-k8s control plane answered to a forward.
     public var controlPlaneAnswer: ControlPlaneAnswer?
+    /// A stuck adapter's failure (SPEC §16): applied to the request when no other delivery of it can still succeed.
+    public var requestFailure: NormalizedDecision?
 
     public init(messageId: String, leaseToken: Int64, attempt: Attempt, disposition: MessageDisposition,
                 disableEndpointReason: String? = nil, decision: NormalizedDecision? = nil,
-                controlPlaneAnswer: ControlPlaneAnswer? = nil) {
+                controlPlaneAnswer: ControlPlaneAnswer? = nil, requestFailure: NormalizedDecision? = nil) {
+        self.requestFailure = requestFailure
         self.messageId = messageId
         self.leaseToken = leaseToken
         self.attempt = attempt
@@ -48,11 +51,67 @@ public struct AttemptCompletion: Sendable, Equatable {
 public struct RequestTimeline: Sendable, Equatable {
     public var request: RelayRequest
     public var messages: [MessageTimeline]
+    /// Every callback that named this request, in order: applied, duplicate or ignored (SPEC §16).
+    public var callbacks: [CallbackRecord]
 
-    public init(request: RelayRequest, messages: [MessageTimeline]) {
+    public init(request: RelayRequest, messages: [MessageTimeline], callbacks: [CallbackRecord] = []) {
         self.request = request
         self.messages = messages
+        self.callbacks = callbacks
     }
+}
+
+/// One callback as the timeline keeps it: which door, what it said, what became of it.
+public struct CallbackRecord: Sendable, Equatable {
+    /// What a callback did to its request.
+    public enum Outcome: String, Sendable, Codable {
+        case applied
+        case duplicate
+        /// Refused by the state machine (409): kept so that a late or contradicting answer is visible.
+        case ignored
+    }
+
+    /// The door: `capability`, `contract-a`, `contract-b`.
+    public var path: String
+    public var receivedAt: Date
+    public var decision: String
+    public var outcome: Outcome
+    /// The endpoint that answered, when the relay can tell (the request was delivered to one endpoint).
+    public var endpoint: String?
+    /// The actor the callback named (contract B's `actor_id`), if any.
+    public var actor: String?
+    /// The request's state after the callback.
+    public var state: RequestState
+    /// The first bytes of the body as received.
+    public var excerpt: String?
+
+    public init(path: String, receivedAt: Date, decision: String, outcome: Outcome, endpoint: String? = nil, actor: String? = nil,
+                state: RequestState, excerpt: String? = nil) {
+        self.path = path
+        self.receivedAt = receivedAt
+        self.decision = decision
+        self.outcome = outcome
+        self.endpoint = endpoint
+        self.actor = actor
+        self.state = state
+        self.excerpt = excerpt
+    }
+}
+
+/// A callback about to be decided: its door and body, recorded in the decision's own transaction.
+public struct IncomingCallback: Sendable, Equatable {
+    public var path: String
+    public var body: Data
+
+    public init(path: String, body: Data) {
+        self.path = path
+        self.body = body
+    }
+
+    /// At most this much of a callback body is kept.
+    public static let excerptLimit = 4096
+
+    public var excerpt: String { String(decoding: body.prefix(Self.excerptLimit), as: UTF8.self) }
 }
 
 /// One message and its attempts, oldest first.
@@ -119,16 +178,23 @@ public struct DeadLetter: Sendable, Equatable {
 public struct LeaseTerms: Sendable, Equatable {
     public var defaultTimeout: TimeInterval
     public var margin: TimeInterval
-    /// Forwards in flight at once (they have no endpoint of their own to bound them).
+    /// Forwards in flight at once, to the control plane, and again to requests' own callback URLs (they have
+    /// no endpoint of their own to bound them). The two pools are separate: a submitter's callback URL that
+    /// stalls cannot hold up the control plane's decisions.
     public var forwardConcurrency: Int
+    /// Forwards in flight to any one callback URL: a stalling URL holds this many slots of the callback pool, not all.
+    public var callbackURLConcurrency: Int
 
-    public init(defaultTimeout: TimeInterval, margin: TimeInterval = 30, forwardConcurrency: Int = 16) {
+    public init(defaultTimeout: TimeInterval, margin: TimeInterval = 30, forwardConcurrency: Int = 16,
+                callbackURLConcurrency: Int = 4) {
         self.defaultTimeout = defaultTimeout
         self.margin = margin
         self.forwardConcurrency = forwardConcurrency
+        self.callbackURLConcurrency = callbackURLConcurrency
     }
 
-    /// The lease for a delivery to `endpoint`.
+    /// The lease for a delivery to `endpoint`: the attempt's whole deadline and the margin for recording it.
+    /// It is never renewed, since the attempt itself cannot run past its deadline (SPEC §11).
     public func duration(for endpoint: Endpoint?) -> TimeInterval {
         (endpoint?.timeoutMs.map { TimeInterval($0) / 1000 } ?? defaultTimeout) + margin
     }
@@ -149,6 +215,7 @@ struct CompletedMessage {
         case .delivered: (state, dueAt, deadReason) = (.delivered, now, nil)
         case .retry(let at): (state, dueAt, deadReason) = (.pending, at.timeIntervalSince1970, nil)
         case .dead(let reason): (state, dueAt, deadReason) = (.dead, now, reason)
+        case .abandoned: (state, dueAt, deadReason) = (.abandoned, now, nil)
         }
     }
 }

@@ -38,7 +38,10 @@ public protocol RelayStore: Sendable {
 
     /// Applies a decision through the transition table; a new transition commits the request's new
     /// state and its forward messages in one transaction. Decisions for one request are serialized.
-    func decide(_ target: RequestLookup, _ decision: NormalizedDecision, planner: ForwardPlanner, now: Date) async throws -> DecisionOutcome
+    /// `callback`, when the decision came in as one, is kept in the request's timeline with what became of it;
+    /// a decision without an actor is credited to the endpoint when the request went to only one.
+    func decide(_ target: RequestLookup, _ decision: NormalizedDecision, planner: ForwardPlanner, now: Date,
+                callback: IncomingCallback?) async throws -> DecisionOutcome
     /// Expires open requests whose deadline has passed (at most `limit`), forwarding `expired` and
     /// dead-lettering their undelivered deliveries (reason `deadline`).
     func expireDue(now: Date, planner: ForwardPlanner, limit: Int) async throws -> [RelayRequest]
@@ -50,8 +53,10 @@ public protocol RelayStore: Sendable {
     /// Records an attempt and the message's next step (and a synchronous adapter's decision, through
     /// `planner`). False when the lease was lost (fencing).
     func complete(_ completion: AttemptCompletion, planner: ForwardPlanner) async throws -> Bool
-    /// Extends a lease while its delivery runs on; false when the lease was lost (fencing).
-    func renewLease(messageId: String, leaseToken: Int64, until: Date) async throws -> Bool
+    /// Keeps `owner` alive and returns to the queue, due now, the in-flight messages of owners that are not:
+    /// on SQLite (one `serve` per file, under its lock) every lease an earlier process left, at the first
+    /// call; on PostgreSQL those of instances whose heartbeat is older than `instanceTimeout`.
+    func reclaimLeases(owner: String, now: Date, instanceTimeout: TimeInterval) async throws -> Int
     /// Returns an owner's in-flight messages to the queue, due now.
     func releaseLeases(owner: String, now: Date) async throws -> Int
     /// Dead-letters undelivered messages whose deadline has passed.
@@ -79,6 +84,13 @@ public protocol RelayStore: Sendable {
     /// deliver, with their messages, attempts and idempotency keys, in one short transaction.
     func purgeFinished(before cutoff: Date, limit: Int) async throws -> PurgeResult
 
+    // MARK: Console sessions
+
+    /// Records a signed-out console session so that no instance accepts its cookie again before `expiresAt`.
+    func revokeConsoleSession(nonce: String, expiresAt: Date, now: Date) async throws
+    /// True when the session with this nonce was signed out.
+    func isConsoleSessionRevoked(nonce: String) async throws -> Bool
+
     // MARK: Wake-ups
 
     /// Yields when a message may have become due through another process sharing the store. A store
@@ -87,6 +99,10 @@ public protocol RelayStore: Sendable {
 }
 
 extension RelayStore {
+    public func decide(_ target: RequestLookup, _ decision: NormalizedDecision, planner: ForwardPlanner, now: Date) async throws -> DecisionOutcome {
+        try await decide(target, decision, planner: planner, now: now, callback: nil)
+    }
+
     public func dueSignals() -> AsyncStream<Void> {
         AsyncStream { $0.finish() }
     }

@@ -99,7 +99,7 @@ import Testing
     }
 
     @Test func transportFailuresAreRetryable() {
-        for failure in [TransportFailure.connect("refused"), .dns("NXDOMAIN"), .tls("bad cert"), .timeout] {
+        for failure in [TransportFailure.connect("refused"), .dns("NXDOMAIN"), .tls("bad cert"), .timeout("no answer within 1000 ms"), .refused("127.0.0.1:9"), .bodyTooLarge(limit: 262_144)] {
             guard case .retryable = AnswerClassification.classify(.transportFailure(failure), now: now) else {
                 Issue.record("expected retryable for \(failure)")
                 continue

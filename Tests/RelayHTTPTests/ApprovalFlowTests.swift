@@ -101,17 +101,21 @@ import Testing
         }
     }
 
-    @Test(arguments: StoreKind.allCases) func receiverThatNoLongerWaitsAnswers404AndTheForwardDies(_ store: StoreKind) async throws {
+    /// SPEC §16: yaml-mcp-server answers 404 once it has stopped waiting; that forward is abandoned, not a dead letter.
+    @Test(arguments: StoreKind.allCases) func receiverThatNoLongerWaitsAnswers404AndTheForwardIsAbandoned(_ store: StoreKind) async throws {
         try await withFlow(store: store, receiver: .status(404)) { flow in
             try await flow.registerAdapters()
             _ = try await flow.submitApproval("c-gone")
             let callback = try await flow.callbackURL(of: "c-gone")
             _ = try await flow.callBack(callback, ["correlation_id": "c-gone", "decision": "deny", "reason": "no"])
-            try await eventually("the dead forward") {
-                try await timeline(flow.relay, "c-gone")["messages"]?.arrayValue?.last?["state"] == "dead"
+            try await eventually("the abandoned forward") {
+                try await timeline(flow.relay, "c-gone")["messages"]?.arrayValue?.last?["state"] == "abandoned"
             }
             let forward = try #require(try await timeline(flow.relay, "c-gone")["messages"]?.arrayValue?.last)
-            #expect(forward["dead_reason"] == "permanent" && forward["attempt_count"] == 1 && forward["purpose"] == "forward")
+            #expect(forward["dead_reason"] == nil && forward["attempt_count"] == 1 && forward["purpose"] == "forward")
+            #expect(forward["attempts"]?.arrayValue?.first?["status_code"] == 404)
+            let dead = try await call(.GET, flow.relay.baseURL + "/api/v1/dead-letters", token: TestRelay.adminToken)
+            #expect(dead.json?["items"]?.arrayValue?.isEmpty == true, "not a dead letter: \(dead.text)")
             #expect(flow.forwards(of: "c-gone") == [["correlation_id": "c-gone", "decision": "deny", "reason": "no", "tool": "github_create_env_secret_k8s"]])
         }
     }

@@ -57,7 +57,7 @@ import Testing
         #expect(unknown.status != 0 && unknown.errors.contains("unknown setting retry.colour"))
         let badEnv = try await Self.run(["migrate"], environment: ["RELAY_DATABASE": Self.database(), "RELAY_RETRY_MAX_ATTEMPTS": "zero"])
         #expect(badEnv.status != 0 && badEnv.errors.contains("RELAY_RETRY_MAX_ATTEMPTS"))
-        let sameTokens = try await Self.run(["migrate"], environment: ["RELAY_DATABASE": Self.database(), "RELAY_ADMIN_TOKEN": "t", "RELAY_SUBMIT_TOKEN": "t"])
+        let sameTokens = try await Self.run(["migrate"], environment: ["RELAY_DATABASE": Self.database(), "RELAY_ADMIN_TOKEN": "the-same-token-0123", "RELAY_SUBMIT_TOKEN": "the-same-token-0123"])
         #expect(sameTokens.status != 0 && sameTokens.errors.contains("must differ"))
         let missing = try await Self.run(["migrate", "--config", "/nonexistent/relay.yaml"], environment: [:])
         #expect(missing.status != 0 && missing.errors.contains("does not exist"))
@@ -68,12 +68,12 @@ import Testing
         let adapter = try await StandInServer.start(CannedAnswer(status: .accepted, delay: .milliseconds(500)))
         let databaseURL = Self.database()
         let relay = try await RelayProcess.start(environment: [
-            "RELAY_DATABASE": databaseURL, "RELAY_ADMIN_TOKEN": "admin-t", "RELAY_SUBMIT_TOKEN": "submit-t", "RELAY_LOG_LEVEL": "warning",
+            "RELAY_DATABASE": databaseURL, "RELAY_ADMIN_TOKEN": "sigterm-admin-token", "RELAY_SUBMIT_TOKEN": "sigterm-submit-token", "RELAY_LOG_LEVEL": "warning",
         ])
         let base = relay.baseURL
-        _ = try await call(.POST, base + "/api/v1/endpoints", token: "admin-t",
+        _ = try await call(.POST, base + "/api/v1/endpoints", token: "sigterm-admin-token",
                            body: json(["name": "tg", "role": "approver", "url": .string(adapter.url)]))
-        let submitted = try await call(.POST, base + "/api/v1/requests", token: "submit-t", headers: ["Idempotency-Key": "k"],
+        let submitted = try await call(.POST, base + "/api/v1/requests", token: "sigterm-submit-token", headers: ["Idempotency-Key": "k"],
                                        body: approvalBody("c-sigterm"))
         #expect(submitted.status == 202)
         try await eventually("the delivery in flight") { adapter.requests.count == 1 }

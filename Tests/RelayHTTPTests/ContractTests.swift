@@ -166,7 +166,7 @@ import Testing
             _ = try await flow.callBack(callback, ["correlation_id": "c-42", "decision": "approve", "reason": "lgtm"])
             try await eventually("the contract B forward") { flow.forwards(approvalRequestId: 42).count == 1 }
             let forward = flow.forwards(approvalRequestId: 42)[0]
-            #expect(forward == ["approval_request_id": 42, "decision": "approved", "reason": "lgtm", "actor_id": "webhook-relay"])
+            #expect(forward == ["approval_request_id": 42, "decision": "approved", "reason": "lgtm", "actor_id": "endpoint:approver"])
             #expect(flow.receiver.requests[0].path == "/api/v1/mcp/approver/callback")
             #expect(flow.receiver.requests[0].header("X-Codex-MCP-Token") == "cp-token")
             try await eventually("the echo recorded") { try await timeline(flow.relay, "c-42")["control_plane_state"] == "applied" }

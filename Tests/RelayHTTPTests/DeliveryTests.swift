@@ -165,7 +165,7 @@ import Testing
             _ = try await submit(relay, "c-timeout")
             try await eventually("delivered after a timeout", timeout: .seconds(30)) { try await firstMessage(relay, "c-timeout")["state"] == "delivered" }
             let attempts = try #require(try await firstMessage(relay, "c-timeout")["attempts"]?.arrayValue)
-            #expect(attempts.first?["error"] == "timed out")
+            #expect(attempts.first?["error"] == "timed out: no answer within 1000 ms")
         }
     }
 }

@@ -57,11 +57,18 @@ import Testing
         try await dead.close()
         let relay = try await TestRelay.start(store: store, location: location, clock: clock)
         relay.poke()
-        try await Task.sleep(for: .milliseconds(150))
-        #expect(adapter.requests.isEmpty, "the lease still holds")
-        clock.advance(by: terms.duration(for: endpoint) + 1)
-        relay.poke()
-        try await eventually("taken over") { try await firstMessage(relay, "c-orphan")["state"] == "delivered" }
+        switch store {
+        case .sqlite:
+            // One serve per SQLite file: what an earlier process left in flight is returned at start, at once.
+            try await eventually("taken over at start") { try await firstMessage(relay, "c-orphan")["state"] == "delivered" }
+        case .postgres:
+            // An owner that never heartbeated is not known to be dead: its lease is the last resort.
+            try await Task.sleep(for: .milliseconds(150))
+            #expect(adapter.requests.isEmpty, "the lease still holds")
+            clock.advance(by: terms.duration(for: endpoint) + 1)
+            relay.poke()
+            try await eventually("taken over") { try await firstMessage(relay, "c-orphan")["state"] == "delivered" }
+        }
         #expect(adapter.requests.count == 1)
         await relay.stop()
         await adapter.stop()

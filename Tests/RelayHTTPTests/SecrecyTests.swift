@@ -115,7 +115,7 @@ import Testing
         components.password = "db-password-0c9f1e"  // the throwaway server trusts loopback, so any password works
         let relay = try await RelayProcess.start(environment: [
             "RELAY_DATABASE": components.string!, "RELAY_CALLBACK_KEY": Data(repeating: 1, count: 32).base64EncodedString(),
-            "RELAY_ADMIN_TOKEN": "admin-x", "RELAY_LOG_LEVEL": "trace",
+            "RELAY_ADMIN_TOKEN": "secrecy-admin-token", "RELAY_LOG_LEVEL": "trace",
         ])
         #expect(try await call(.GET, relay.baseURL + "/readyz").status == 200)
         #expect(await relay.stop() == 0)

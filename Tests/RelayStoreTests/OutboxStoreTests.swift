@@ -21,17 +21,38 @@ import Testing
         let late = AttemptCompletion(messageId: stale.message.id, leaseToken: stale.leaseToken,
                                      attempt: attempt(for: stale, at: later, outcome: .delivered, status: 200), disposition: .delivered)
         #expect(try await store.complete(planner: noForwards, late) == false)
-        #expect(try await store.renewLease(messageId: stale.message.id, leaseToken: stale.leaseToken, until: later.addingTimeInterval(60)) == false,
-                "a stale owner cannot renew")
-        #expect(try await store.renewLease(messageId: fresh.message.id, leaseToken: fresh.leaseToken, until: later.addingTimeInterval(600)))
-        #expect(try await store.claimDue(now: later.addingTimeInterval(lease.duration(for: endpoint) + 1), owner: "three", limit: 1, lease: lease).isEmpty,
-                "a renewed lease holds past its first term")
         let current = AttemptCompletion(messageId: fresh.message.id, leaseToken: fresh.leaseToken,
                                         attempt: attempt(for: fresh, at: later, outcome: .delivered, status: 200), disposition: .delivered)
         #expect(try await store.complete(planner: noForwards, current) == true)
         let timeline = try #require(try await store.timeline(idOrCorrelationId: "c1"))
         #expect(timeline.messages[0].message.state == .delivered)
         #expect(timeline.messages[0].attempts.count == 1)
+    }
+
+    /// SPEC §11: what a dead owner left in flight is claimable again at once, not a lease later.
+    @Test(arguments: allStores) func aDeadOwnersLeasesAreReclaimedBeforeTheyRunOut(_ kind: StoreKind) async throws {
+        let (store, _) = try await storeWithOneRequest(kind)
+        // PostgreSQL: "old" is an instance with a heartbeat. SQLite: "old" was the process before this one.
+        if kind == .postgres { _ = try await store.reclaimLeases(owner: "old", now: t0, instanceTimeout: 10) }
+        let stale = try #require(try await store.claimDue(now: t0, owner: "old", limit: 1, lease: lease).first)
+        let soon = t0.addingTimeInterval(2)
+        #expect(try await store.claimDue(now: soon, owner: "new", limit: 1, lease: lease).isEmpty, "the lease holds")
+        switch kind {
+        case .sqlite:
+            // One serve per file: whatever another owner left is returned at the new process's first call, once.
+            #expect(try await store.reclaimLeases(owner: "new", now: soon, instanceTimeout: 10) == 1)
+            #expect(try await store.reclaimLeases(owner: "new", now: soon, instanceTimeout: 10) == 0)
+        case .postgres:
+            #expect(try await store.reclaimLeases(owner: "new", now: soon, instanceTimeout: 10) == 0, "old's heartbeat is fresh")
+            let afterTimeout = t0.addingTimeInterval(10.5)
+            #expect(try await store.reclaimLeases(owner: "new", now: afterTimeout, instanceTimeout: 10) == 1, "old is dead")
+        }
+        let now = t0.addingTimeInterval(11)
+        let fresh = try #require(try await store.claimDue(now: now, owner: "new", limit: 1, lease: lease).first)
+        #expect(fresh.message.id == stale.message.id && fresh.leaseToken > stale.leaseToken)
+        let late = AttemptCompletion(messageId: stale.message.id, leaseToken: stale.leaseToken,
+                                     attempt: attempt(for: stale, at: now, outcome: .delivered, status: 200), disposition: .delivered)
+        #expect(try await store.complete(planner: noForwards, late) == false, "the dead owner is fenced")
     }
 
     @Test(arguments: allStores) func perEndpointConcurrencyBoundsTheClaim(_ kind: StoreKind) async throws {

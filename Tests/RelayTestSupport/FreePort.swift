@@ -5,8 +5,14 @@ import Glibc
 
 /// A TCP port free on 127.0.0.1 right now (the kernel's pick for port 0).
 public func freePort() throws -> Int {
+    let (socketFD, port) = try boundLoopbackSocket()
+    close(socketFD)
+    return port
+}
+
+/// A TCP socket bound to 127.0.0.1 on the kernel's pick of port, and that port; the caller closes it.
+public func boundLoopbackSocket() throws -> (descriptor: Int32, port: Int) {
     let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(socketFD) }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -15,11 +21,14 @@ public func freePort() throws -> Int {
     let bound = withUnsafePointer(to: &address) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socketFD, $0, length) }
     }
-    guard bound == 0 else { throw POSIXError(.EADDRINUSE) }
+    guard bound == 0 else {
+        close(socketFD)
+        throw POSIXError(.EADDRINUSE)
+    }
     _ = withUnsafeMutablePointer(to: &address) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socketFD, $0, &length) }
     }
-    return Int(UInt16(bigEndian: address.sin_port))
+    return (socketFD, Int(UInt16(bigEndian: address.sin_port)))
 }
 
 /// Starts something on a port chosen now, for servers that must know their port before they bind (a

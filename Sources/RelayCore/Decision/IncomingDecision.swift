@@ -26,6 +26,9 @@ public struct NormalizedDecision: Sendable, Equatable {
         self.result = result
         self.actor = actor
     }
+
+    /// What the relay decides when a request's deadline passes with no decision.
+    public static let deadlineExpiry = NormalizedDecision(decision: .expired, reason: "deadline passed with no decision", actor: "webhook-relay")
 }
 
 /// Why an incoming decision could not be normalized; names the field at fault.

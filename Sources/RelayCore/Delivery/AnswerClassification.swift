@@ -22,8 +22,13 @@ public enum AnswerClassification {
     /// Statuses that are explicitly transient.
     public static let retryableStatuses: Set<Int> = [408, 425, 429]
 
-    /// Classifies one answer; `now` resolves a `Retry-After` given as an HTTP date.
-    public static func classify(_ answer: DeliveryAnswer, now: Date) -> AnswerClass {
+    /// Classifies one answer; `now` resolves a `Retry-After` given as an HTTP date. `previousError` is what
+    /// the message's previous attempt recorded: an "already exists" after a reported failure means something
+    /// else than after a delivery (SPEC §16).
+    public static func classify(_ answer: DeliveryAnswer, now: Date, previousError: String? = nil) -> AnswerClass {
+        if let stuck = StuckAdapter.reason(answer, previousError: previousError) {
+            return .permanent(reason: stuck.description, disablesEndpoint: false)
+        }
         switch answer {
         case .transportFailure(.refusedAddress(let reason)):
             // Policy, not weather: retrying cannot help until an operator changes the endpoint or egress.allow.
@@ -48,6 +53,17 @@ public enum AnswerClassification {
         }
     }
 
+    /// What an adapter's 2xx error body says: its `reason` (approver) or `result` (executor) text.
+    static func adapterError(in body: Data) -> String? {
+        guard let object = JSONValue.parse(body)?.objectValue else { return nil }
+        if object["decision"]?.stringValue?.lowercased() == "error" { return object["reason"]?.stringValue ?? "" }
+        if object["status"]?.stringValue?.lowercased() == "error" {
+            let result = object["result"]
+            return result?.stringValue ?? result.map { String(decoding: $0.encoded(), as: UTF8.self) } ?? ""
+        }
+        return nil
+    }
+
     /// The 2xx rows: pending / sync decision / "already exists" / other error.
     static func classifySuccessBody(_ body: Data) -> AnswerClass {
         guard !body.isEmpty, let object = JSONValue.parse(body)?.objectValue else {
@@ -59,8 +75,8 @@ public enum AnswerClassification {
             case "approve": return .delivered(verdict: .approve(reason: reason))
             case "deny": return .delivered(verdict: .deny(reason: reason))
             case "error":
-                if reason?.lowercased() == "approval already exists" { return .delivered(verdict: nil) }
-                return .retryable(reason: "adapter error: \(reason ?? "no reason")", retryAfter: nil)
+                if reason?.lowercased() == StuckAdapter.approvalExists { return .delivered(verdict: nil) }
+                return .retryable(reason: "\(StuckAdapter.errorPrefix)\(reason ?? "no reason")", retryAfter: nil)
             default: return .delivered(verdict: nil)
             }
         }
@@ -69,9 +85,9 @@ public enum AnswerClassification {
             switch status {
             case "success": return .delivered(verdict: .success(result: result ?? .null))
             case "error":
-                if result?.stringValue?.lowercased() == "execution already exists" { return .delivered(verdict: nil) }
+                if result?.stringValue?.lowercased() == StuckAdapter.executionExists { return .delivered(verdict: nil) }
                 let text = result?.stringValue ?? result.map { String(decoding: $0.encoded(), as: UTF8.self) }
-                return .retryable(reason: "adapter error: \(text ?? "no result")", retryAfter: nil)
+                return .retryable(reason: "\(StuckAdapter.errorPrefix)\(text ?? "no result")", retryAfter: nil)
             default: return .delivered(verdict: nil)
             }
         }

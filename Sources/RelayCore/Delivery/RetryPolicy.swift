@@ -43,6 +43,8 @@ public enum MessageDisposition: Sendable, Equatable {
     case delivered
     case retry(at: Date)
     case dead(DeadLetterReason)
+    /// Final without a dead letter: the receiver said it no longer waits (`ForwardAbandonment`).
+    case abandoned
 }
 
 extension RetryPolicy {

@@ -18,8 +18,11 @@ public struct EgressPolicy: Sendable, Equatable {
         self.allow = allow
     }
 
-    /// Always refused: IPv4 link-local (which holds 169.254.169.254, the cloud metadata service) and IPv6 link-local.
-    public static let alwaysRefused: [IPRange] = [IPRange("169.254.0.0/16")!, IPRange("fe80::/10")!]
+    /// Always refused, in every mode: IPv4 link-local (which holds 169.254.169.254, the cloud metadata service),
+    /// IPv6 link-local, and the metadata services outside them (AWS's IPv6 fd00:ec2::254, Alibaba's 100.100.100.200).
+    public static let alwaysRefused: [IPRange] = [
+        "169.254.0.0/16", "fe80::/10", "fd00:ec2::254/128", "100.100.100.200/32",
+    ].map { IPRange($0)! }
     /// Refused in strict mode unless allowed: loopback, private, unique-local, carrier-grade NAT, unspecified.
     public static let strictlyRefused: [IPRange] = [
         "127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "0.0.0.0/8",
@@ -29,7 +32,7 @@ public struct EgressPolicy: Sendable, Equatable {
     /// Why `address` is refused, or nil when a delivery may connect to it.
     public func refusal(for address: IPAddress) -> String? {
         if let range = Self.alwaysRefused.first(where: { $0.contains(address) }) {
-            return "\(address) is in \(range) (link-local / cloud metadata), which the relay never delivers to"
+            return "\(address) is in \(range) (link-local / cloud metadata), which the relay never delivers to in any egress mode"
         }
         guard mode == .strict, !allow.contains(where: { $0.contains(address) }) else { return nil }
         if let range = Self.strictlyRefused.first(where: { $0.contains(address) }) {
@@ -58,10 +61,14 @@ public struct IPAddress: Sendable, Equatable, CustomStringConvertible {
         description = trimmed
     }
 
+    /// Canonical dotted quads only: `0177.0.0.1` is not 177.0.0.1 (a resolver reads it as octal, 127.0.0.1).
     static func parseIPv4(_ text: String) -> [UInt8]? {
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 4 else { return nil }
-        let octets = parts.compactMap { UInt8($0) }
+        let octets = parts.compactMap { part -> UInt8? in
+            guard let octet = UInt8(part), String(octet) == part else { return nil }
+            return octet
+        }
         return octets.count == 4 ? octets : nil
     }
 

@@ -65,6 +65,8 @@ public enum MessageState: String, Sendable, Codable, CaseIterable {
     case delivered
     /// Failed for good; kept and replayable.
     case dead
+    /// A forward whose receiver had stopped waiting (SPEC §16): final, shown in the timeline, not a dead letter.
+    case abandoned
 }
 
 /// Why a message became a dead letter.

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Where a request is in its life (SPEC §2).
 public enum RequestState: String, Sendable, Codable, CaseIterable {
     case requested
@@ -10,6 +12,11 @@ public enum RequestState: String, Sendable, Codable, CaseIterable {
     /// True when no further transition is possible.
     public var isTerminal: Bool {
         RequestTransitions.allowed[self, default: []].isEmpty
+    }
+
+    /// The states a request can still leave, as an SQL list: `approval_request_id` is unique among these.
+    public static var openStatesSQL: String {
+        "(" + allCases.filter { !$0.isTerminal }.map { "'\($0.rawValue)'" }.joined(separator: ", ") + ")"
     }
 }
 
@@ -31,6 +38,14 @@ public enum RequestTransitions {
         if target == state { return .duplicate }
         if allowed[state, default: []].contains(target) { return .moved(to: target) }
         return .refused(current: state)
+    }
+}
+
+extension RequestTransitions {
+    /// A decision for a request still waiting for one, after its deadline: the request has expired whether or
+    /// not the expiry sweep has run, so the decision is refused and the expiry applied in its place (SPEC §11).
+    public static func arrivesPastDeadline(_ decision: Decision, state: RequestState, deadline: Date, now: Date) -> Bool {
+        state == .requested && now >= deadline && decision != .expired
     }
 }
 

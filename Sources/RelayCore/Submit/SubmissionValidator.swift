@@ -170,9 +170,8 @@ public enum SubmissionValidator {
         guard let url = callback["url"]?.stringValue, !url.isEmpty else {
             throw SubmissionError(field: "callback.url", "callback.url is required when callback is given")
         }
-        guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(),
-              scheme == "http" || scheme == "https", parsed.host?.isEmpty == false else {
-            throw SubmissionError(field: "callback.url", "callback.url must be an absolute http or https URL")
+        if let problem = DeliveryURL.problem(url) {
+            throw SubmissionError(field: "callback.url", "callback.url \(problem)")
         }
         return url
     }
@@ -190,11 +189,20 @@ public enum SubmissionValidator {
         guard let items = value.arrayValue, !items.isEmpty else {
             throw SubmissionError(field: "endpoints", "endpoints must be a non-empty array of endpoint names")
         }
-        return try items.map { item in
+        var names: [String] = []
+        for item in items {
             guard let name = item.stringValue, !name.isEmpty else {
                 throw SubmissionError(field: "endpoints", "endpoints must hold endpoint names (strings)")
             }
-            return name
+            // A name given twice is one delivery: repeating it must not multiply what one submit sends.
+            if !names.contains(name) { names.append(name) }
         }
+        guard names.count <= maxEndpoints else {
+            throw SubmissionError(field: "endpoints", "endpoints names \(names.count) endpoints; at most \(maxEndpoints) may be named in one request")
+        }
+        return names
     }
+
+    /// The most distinct endpoints one request may name (SPEC §11).
+    public static let maxEndpoints = 32
 }

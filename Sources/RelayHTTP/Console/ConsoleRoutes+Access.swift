@@ -10,10 +10,10 @@ import RelayStore
 /// Who may see a page or post a form: the session cookie, the CSRF token, sign-in and its redirect.
 extension ConsoleRoutes {
     /// A page behind the session: without one, to sign-in and back here after.
-    func view(_ request: Request, _ context: BasicRequestContext,
+    func view(_ request: Request, _ context: RelayRequestContext,
               _ handler: (Request, ConsoleSessions.Session) async throws -> Response) async throws -> Response {
         guard let sessions else { return renderer.noAdminToken() }
-        guard let session = sessions.verify(request.cookies[ConsoleSessions.cookieName]?.value, now: clock.now()) else {
+        guard let session = try await liveSession(request, sessions) else {
             let back = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
             return .redirect(to: "/console/sign-in?next=" + (back.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/console"))
         }
@@ -21,10 +21,10 @@ extension ConsoleRoutes {
     }
 
     /// A form post behind the session and its CSRF token.
-    func action(_ request: Request, _ context: BasicRequestContext,
+    func action(_ request: Request, _ context: RelayRequestContext,
                 _ handler: (ConsoleForm, ConsoleSessions.Session) async throws -> Response) async throws -> Response {
         guard let sessions else { return renderer.noAdminToken() }
-        guard let session = sessions.verify(request.cookies[ConsoleSessions.cookieName]?.value, now: clock.now()) else {
+        guard let session = try await liveSession(request, sessions) else {
             return .redirect(to: "/console/sign-in")
         }
         let form = try await Self.form(request, limit: dependencies.settings.maxBodyBytes)
@@ -35,6 +35,13 @@ extension ConsoleRoutes {
                                     session: session, sessions: sessions)
         }
         return try await rendered(request, session: session) { try await handler(form, session) }
+    }
+
+    /// The request's session: its cookie's MAC holds, it has not expired, and it was not signed out on any
+    /// instance (the store keeps signed-out sessions until they would have expired).
+    func liveSession(_ request: Request, _ sessions: ConsoleSessions) async throws -> ConsoleSessions.Session? {
+        guard let session = sessions.verify(request.cookies[ConsoleSessions.cookieName]?.value, now: clock.now()) else { return nil }
+        return try await dependencies.store.isConsoleSessionRevoked(nonce: session.nonce) ? nil : session
     }
 
     /// Runs a page, and shows what went wrong as a page (not the API's JSON) when it fails.
@@ -65,7 +72,7 @@ extension ConsoleRoutes {
         return response
     }
 
-    func signIn(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    func signIn(_ request: Request, _ context: RelayRequestContext) async throws -> Response {
         guard let sessions, let adminToken = dependencies.settings.adminToken else { return renderer.noAdminToken() }
         let form = try await Self.form(request, limit: dependencies.settings.maxBodyBytes)
         guard let nonce = request.cookies[ConsoleSessions.signInCookieName]?.value,
@@ -76,8 +83,18 @@ extension ConsoleRoutes {
                                     session: nil, sessions: sessions, back: "/console/sign-in")
         }
         guard let token = form["token"], ConstantTime.equals(token, adminToken) else {
-            context.logger.warning("console sign-in refused: wrong admin token")
-            return signInPage(request, next: form["next"], error: "That is not the admin token.", status: .unauthorized)
+            context.logger.warning("console sign-in refused: wrong admin token", metadata: ["client": "\(context.clientKey)"])
+            switch dependencies.throttle.failed(context.clientKey, now: clock.now()) {
+            case .delay(let delay):
+                try? await Task.sleep(for: delay)
+                return signInPage(request, next: form["next"], error: "That is not the admin token.", status: .unauthorized)
+            case .refuse(let retryAfter):
+                var response = signInPage(request, next: form["next"],
+                                          error: "Too many wrong tokens from this address. Wait \(retryAfter) seconds before trying again.",
+                                          status: .tooManyRequests)
+                response.headers[.retryAfter] = String(retryAfter)
+                return response
+            }
         }
         let (cookie, _) = sessions.issue(now: clock.now())
         var response = Response.redirect(to: Self.safeNext(form["next"]))

@@ -27,7 +27,7 @@ struct ConsoleRoutes: Sendable {
     var clock: any RelayClock { dependencies.clock }
     var store: any RelayStore { dependencies.store }
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<RelayRequestContext>) {
         router.get("/console/assets/console.css") { _, _ in ConsoleRenderer.asset(ConsoleAssets.stylesheet, type: "text/css; charset=utf-8") }
         router.get("/console/assets/console.js") { _, _ in ConsoleRenderer.asset(ConsoleAssets.script, type: "text/javascript; charset=utf-8") }
         router.get("/console/sign-in") { request, _ in
@@ -37,7 +37,9 @@ struct ConsoleRoutes: Sendable {
 
         router.get("/console") { request, context in try await view(request, context) { _, session in try await overview(session) } }
         router.post("/console/sign-out") { request, context in
-            try await action(request, context) { _, _ in
+            try await action(request, context) { _, session in
+                // Clearing the cookie is not enough: a copy of it must stop working too, on every instance.
+                try await dependencies.store.revokeConsoleSession(nonce: session.nonce, expiresAt: session.expiresAt, now: clock.now())
                 var response = Response.redirect(to: "/console/sign-in")
                 renderer.clearCookie(ConsoleSessions.cookieName, on: &response, request: request)
                 return response

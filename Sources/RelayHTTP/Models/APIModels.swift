@@ -90,6 +90,8 @@ struct TimelineView: Encodable {
     var updatedAt: Date
     var payload: JSONValue?
     var messages: [MessageView]
+    /// Every callback that named the request, applied, duplicate or ignored, with who sent it.
+    var callbacks: [CallbackView]
 
     init(_ timeline: RequestTimeline) {
         let request = timeline.request
@@ -111,6 +113,32 @@ struct TimelineView: Encodable {
         updatedAt = request.updatedAt
         payload = JSONValue.parse(request.payload)
         messages = timeline.messages.map { MessageView($0.message, attempts: $0.attempts) }
+        callbacks = timeline.callbacks.map(CallbackView.init)
+    }
+}
+
+/// One callback in a timeline.
+struct CallbackView: Encodable {
+    var receivedAt: Date
+    var path: String
+    var decision: String
+    /// `applied`, `duplicate`, or `ignored` (refused by the state machine, 409).
+    var outcome: String
+    var endpoint: String?
+    var actor: String?
+    /// The request's state after it.
+    var state: String
+    var bodyExcerpt: String?
+
+    init(_ record: CallbackRecord) {
+        receivedAt = record.receivedAt
+        path = record.path
+        decision = record.decision
+        outcome = record.outcome.rawValue
+        endpoint = record.endpoint
+        actor = record.actor
+        state = record.state.rawValue
+        bodyExcerpt = record.excerpt
     }
 }
 

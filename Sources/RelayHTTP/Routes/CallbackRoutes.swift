@@ -13,46 +13,53 @@ import RelayStore
 struct CallbackRoutes {
     let dependencies: RelayDependencies
 
-    func registerCapability(on router: RouterGroup<BasicRequestContext>) {
+    func registerCapability(on router: RouterGroup<RelayRequestContext>) {
         router.post("/callbacks/:token") { request, context in
             let token = try context.parameters.require("token")
             let lookup = RequestLookup.callbackTokenHash(CapabilityToken.hash(token))
             let body = try await request.collectBody(limit: dependencies.settings.maxBodyBytes)
             guard let target = try await dependencies.store.request(lookup) else {
-                throw APIError.notFound("no request for this callback URL")
+                // An unknown capability is a wrong guess at one: throttled like a wrong token.
+                context.logger.warning("callback refused: unknown callback URL", metadata: [
+                    "path": "capability", "outcome": "unknown", "client": "\(context.clientKey)",
+                ])
+                try await dependencies.credentialGuard.failed(context, APIError.notFound("no request for this callback URL"))
             }
             let (incoming, correlationId) = try CallbackBodies.contractA(body, kind: target.kind, correlationRequired: false)
             if let correlationId, correlationId != target.correlationId {
                 throw APIError.badRequest("correlation_id does not match the request of this callback URL", field: "correlation_id")
             }
-            return try await decide(.id(target.id), incoming, via: "capability", logger: context.logger)
+            return try await decide(.id(target.id), incoming, via: "capability", body: body, logger: context.logger)
         }
     }
 
-    func registerShared(on group: RouterGroup<BasicRequestContext>) {
+    func registerShared(on group: RouterGroup<RelayRequestContext>) {
         for (path, kind) in [("/approvals/webhook", RequestKind.approval), ("/executors/webhook", .execution)] {
             group.post(RouterPath(stringLiteral: path)) { request, context in
                 let body = try await request.collectBody(limit: dependencies.settings.maxBodyBytes)
                 let (incoming, correlationId) = try CallbackBodies.contractA(body, kind: kind, correlationRequired: true)
-                return try await decide(.correlationId(correlationId!, kind: kind), incoming, via: "contract-a", logger: context.logger)
+                return try await decide(.correlationId(correlationId!, kind: kind), incoming, via: "contract-a", body: body, logger: context.logger)
             }
         }
         for path in ["/api/v1/mcp/approver/callback", "/api/v1/mcp/executor/callback"] {
             group.post(RouterPath(stringLiteral: path)) { request, context in
                 let body = try await request.collectBody(limit: dependencies.settings.maxBodyBytes)
                 let (incoming, lookup) = try CallbackBodies.contractB(body)
-                return try await decide(lookup, incoming, via: "contract-b", logger: context.logger)
+                return try await decide(lookup, incoming, via: "contract-b", body: body, logger: context.logger)
             }
         }
     }
 
-    func decide(_ lookup: RequestLookup, _ incoming: IncomingDecision, via path: String, logger: Logger) async throws -> Response {
+    /// Every outcome is logged with the request and the door, and kept in the request's timeline when it names
+    /// one (SPEC §16): a refused or unknown callback must not vanish into a metric.
+    func decide(_ lookup: RequestLookup, _ incoming: IncomingDecision, via path: String, body: Data, logger: Logger) async throws -> Response {
         let decision: NormalizedDecision
         switch DecisionNormalization.normalize(incoming) {
         case .success(let normalized): decision = normalized
         case .failure(let error): throw APIError.badRequest(error.message, field: error.field)
         }
-        let outcome = try await dependencies.store.decide(lookup, decision, planner: dependencies.routing.planner, now: dependencies.clock.now())
+        let outcome = try await dependencies.store.decide(lookup, decision, planner: dependencies.routing.planner, now: dependencies.clock.now(),
+                                                          callback: IncomingCallback(path: path, body: body))
         switch outcome {
         case .moved(let request):
             dependencies.wake.signal()
@@ -66,11 +73,18 @@ struct CallbackRoutes {
             // The same header as a replayed submit: the answer repeats an earlier outcome, nothing changed.
             return JSONResponse.make(status: .ok, CallbackAnswer(request, duplicate: true), headers: [.idempotentReplayed: "true"])
         case .refused(let request):
+            logger.warning("callback refused: the request's state does not allow it; kept in its timeline as ignored", metadata: [
+                "request_id": "\(request.id)", "correlation_id": "\(request.correlationId)", "state": "\(request.state.rawValue)",
+                "decision": "\(decision.decision.rawValue)", "via": "\(path)", "outcome": "refused",
+            ])
             var error = APIError(.conflict, code: "transition_refused",
                                  "request \(request.id) is \(request.state.rawValue); a \(decision.decision.rawValue) decision cannot follow it")
             error.state = request.state.rawValue
             throw error
         case .notFound:
+            logger.warning("callback refused: no such request", metadata: [
+                "lookup": "\(lookup.logValue)", "decision": "\(decision.decision.rawValue)", "via": "\(path)", "outcome": "unknown",
+            ])
             throw APIError.notFound("no request for this callback (\(path))")
         }
     }
@@ -88,6 +102,18 @@ struct CallbackRoutes {
             approvalRequestId = request.approvalRequestId
             state = request.state.rawValue
             self.duplicate = duplicate
+        }
+    }
+}
+
+extension RequestLookup {
+    /// What a log line says about a lookup that found nothing (never a capability token's hash).
+    var logValue: String {
+        switch self {
+        case .id(let id): "id \(id)"
+        case .callbackTokenHash: "capability URL"
+        case .correlationId(let id, _): "correlation_id \(id)"
+        case .approvalRequestId(let id): "approval_request_id \(id)"
         }
     }
 }

@@ -11,7 +11,7 @@ struct DeadLetterRoutes {
     let dependencies: RelayDependencies
     static let pageLimit = 1...500
 
-    func register(on group: RouterGroup<BasicRequestContext>) {
+    func register(on group: RouterGroup<RelayRequestContext>) {
         let admin = DeadLetterAdmin(dependencies: dependencies)
         group.get("/dead-letters") { request, _ in
             let query = try Self.query(from: request.uri.queryParameters)

@@ -12,7 +12,7 @@ import RelayStore
 struct DropInRoutes {
     let dependencies: RelayDependencies
 
-    func register(on group: RouterGroup<BasicRequestContext>) {
+    func register(on group: RouterGroup<RelayRequestContext>) {
         group.post("/approve") { request, context in
             await respond(kind: .approval) { try await accept(request, kind: .approval, logger: context.logger) }
         }
@@ -41,6 +41,7 @@ struct DropInRoutes {
         case .success(let valid): submission = valid
         case .failure(let error): throw APIError.badRequest(error.message, field: error.field)
         }
+        try SubmitRoutes.requireDeliverableCallback(submission)
         guard dependencies.routing.planner.hasSink(callbackURL: submission.callbackURL, approvalRequestId: nil) else {
             throw APIError.badRequest("callback.url is required for async \(kind == .approval ? "approval" : "execution")", field: "callback.url")
         }
@@ -68,6 +69,8 @@ struct DropInRoutes {
             let decision = NormalizedDecision(decision: Decision(existing.state) ?? .failed, reason: existing.decisionReason,
                                               result: existing.decisionResult, actor: existing.decisionActor)
             return JSONResponse.make(status: .ok, ForwardBodies.contractA(existing, decision))
+        case .approvalRequestIdOpen(let existing):
+            throw APIError.approvalRequestIdOpen(existing)
         case .replayed, .keyReused:
             throw APIError(.internalServerError, code: "internal_error", "unexpected idempotency outcome")
         }

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Logging
 import NIOCore
 import RelayCore
@@ -87,9 +88,11 @@ enum EndpointInput {
     }
 
     static func validURL(_ text: String) throws -> String {
-        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
-              url.host?.isEmpty == false else {
-            throw APIError.badRequest("url must be an absolute http or https URL", field: "url")
+        if let problem = DeliveryURL.problem(text) {
+            throw APIError.badRequest("url \(problem)", field: "url")
+        }
+        if let refusal = DeliveryURL.refusal(text) {
+            throw APIError(.unprocessableContent, code: "url_refused", "url \(refusal)", field: "url")
         }
         return text
     }

@@ -11,7 +11,7 @@ import RelayStore
 struct EndpointRoutes {
     let dependencies: RelayDependencies
 
-    func register(on group: RouterGroup<BasicRequestContext>) {
+    func register(on group: RouterGroup<RelayRequestContext>) {
         let admin = EndpointAdmin(dependencies: dependencies)
         group.post("/endpoints") { request, _ in
             let body = try await request.collectBody(limit: dependencies.settings.maxBodyBytes)

@@ -12,7 +12,7 @@ import RelayStore
 struct HealthRoutes {
     let dependencies: RelayDependencies
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<RelayRequestContext>) {
         router.get("/healthz") { _, _ in
             JSONResponse.make(status: .ok, Status(status: "ok"))
         }

@@ -9,7 +9,7 @@ import RelayStore
 struct RequestRoutes {
     let dependencies: RelayDependencies
 
-    func register(on group: RouterGroup<BasicRequestContext>) {
+    func register(on group: RouterGroup<RelayRequestContext>) {
         group.get("/requests/:request") { _, context in
             let key = try context.parameters.require("request")
             guard let timeline = try await dependencies.store.timeline(idOrCorrelationId: key) else {

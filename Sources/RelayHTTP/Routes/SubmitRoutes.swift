@@ -12,7 +12,7 @@ struct SubmitRoutes {
     let dependencies: RelayDependencies
     static let idempotencyKeyLimit = 255
 
-    func register(on group: RouterGroup<BasicRequestContext>) {
+    func register(on group: RouterGroup<RelayRequestContext>) {
         group.post("/requests") { request, context in
             try await submit(request, logger: context.logger)
         }
@@ -67,6 +67,8 @@ struct SubmitRoutes {
             throw APIError(.conflict, code: "correlation_id_taken",
                            "correlation_id \(existing.correlationId) already belongs to request \(existing.id); use a new correlation_id",
                            field: "correlation_id")
+        case .approvalRequestIdOpen(let existing):
+            throw APIError.approvalRequestIdOpen(existing)
         }
     }
 
@@ -97,6 +99,7 @@ struct SubmitRoutes {
 
     /// A decision must have somewhere to go (SPEC §6): the request's own callback, or the control plane.
     func requireSink(_ submission: Submission) throws {
+        try Self.requireDeliverableCallback(submission)
         if dependencies.routing.planner.hasSink(callbackURL: submission.callbackURL, approvalRequestId: submission.approvalRequestId) { return }
         let hint = dependencies.routing.planner.controlPlane?.format == .codexK8s
             ? "send callback.url, or approval_request_id for the configured codex-k8s control plane"
@@ -105,7 +108,8 @@ struct SubmitRoutes {
     }
 
     /// The request and one delivery message per endpoint, all due now. The delivered body's `callback.url`
-    /// is the relay's capability URL for the request, completed at send time (the token is never stored).
+    /// is the relay's capability URL for the request and its `timeout_sec` the seconds left, both completed
+    /// at send time (the token is never stored; the time left changes with every attempt).
     static func makeRequest(_ submission: Submission, endpoints: [Endpoint], now: Date, defaultTimeout: TimeInterval,
                             capability: CallbackCapability) -> NewRequest {
         let requestId = Identifier.make("req", at: now)
@@ -113,6 +117,7 @@ struct SubmitRoutes {
         let payload = submission.payload.encoded()
         var delivered = submission.payload.objectValue ?? [:]
         delivered["callback"] = ["url": .string(CallbackCapability.placeholder(for: requestId))]
+        delivered["timeout_sec"] = .string(TimeLeft.placeholder)
         let deliveryBody = JSONValue.object(delivered).encoded()
         let request = RelayRequest(
             id: requestId, kind: submission.kind, correlationId: submission.correlationId,
@@ -128,6 +133,25 @@ struct SubmitRoutes {
         }
         return NewRequest(request: request, messages: messages, idempotency: nil,
                           callbackTokenHash: capability.tokenHash(for: requestId))
+    }
+}
+
+extension SubmitRoutes {
+    /// A callback URL the relay will not deliver to (a non-canonical IPv4 host) is refused before anything is stored.
+    static func requireDeliverableCallback(_ submission: Submission) throws {
+        if let url = submission.callbackURL, let refusal = DeliveryURL.refusal(url) {
+            throw APIError(.unprocessableContent, code: "callback_url_refused", "callback.url \(refusal)", field: "callback.url")
+        }
+    }
+}
+
+extension APIError {
+    /// 409 for a second open request with the same `approval_request_id`: a contract-B callback names its
+    /// request by that id, so two open ones would let whichever was submitted last take the other's decision.
+    static func approvalRequestIdOpen(_ existing: RelayRequest) -> APIError {
+        APIError(.conflict, code: "approval_request_id_open",
+                 "approval_request_id \(existing.approvalRequestId ?? 0) already belongs to open request \(existing.id) (\(existing.state.rawValue)); wait for its decision or cancel it, or use another id",
+                 field: "approval_request_id")
     }
 }
 

@@ -27,6 +27,7 @@ struct CallbackMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
         case 200..<300: replayed ? .duplicate : .applied
         case 401, 403: .unauthorized
         case 404: .unknownRequest
+        case 429: .throttled
         case 409: .refused
         case 400..<500: .invalid
         default: .error

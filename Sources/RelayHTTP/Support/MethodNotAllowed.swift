@@ -7,7 +7,7 @@ enum MethodNotAllowed {
     static let methods: [HTTPRequest.Method] = [.get, .head, .post, .put, .patch, .delete, .options, .trace, HTTPRequest.Method("QUERY")!]
 
     /// Call once every route is registered.
-    static func register(on router: Router<BasicRequestContext>) {
+    static func register(on router: Router<RelayRequestContext>) {
         var allowed: [String: (path: RouterPath, methods: Set<HTTPRequest.Method>)] = [:]
         for route in router.routes {
             allowed[route.path.description, default: (route.path, [])].methods.insert(route.method)

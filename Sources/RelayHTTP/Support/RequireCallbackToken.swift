@@ -8,8 +8,10 @@ import RelayDelivery
 
 /// The shared callback token (SPEC §5): `X-Codex-MCP-Token`, else `Authorization: Bearer`, compared in
 /// constant time. Without a configured token the shared-token paths refuse every call.
-struct RequireCallbackToken<Context: RequestContext>: RouterMiddleware {
+struct RequireCallbackToken: RouterMiddleware {
+    typealias Context = RelayRequestContext
     let token: String?
+    let guardrail: CredentialGuard
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let token, !token.isEmpty else {
@@ -18,7 +20,9 @@ struct RequireCallbackToken<Context: RequestContext>: RouterMiddleware {
         let header = request.headers[.codexMCPToken].map { $0.trimmingCharacters(in: .whitespaces) }
         let presented = header.flatMap { $0.isEmpty ? nil : $0 } ?? BearerToken.from(request.headers[.authorization])
         guard let presented, ConstantTime.equals(presented, token) else {
-            throw APIError.unauthorized(realm: "callback", "missing or wrong callback token (X-Codex-MCP-Token, or Authorization: Bearer <token>)")
+            try await guardrail.failed(context, APIError.unauthorized(
+                realm: "callback", "missing or wrong callback token (X-Codex-MCP-Token, or Authorization: Bearer <token>)"
+            ))
         }
         return try await next(request, context)
     }

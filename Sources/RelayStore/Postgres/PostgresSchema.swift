@@ -107,6 +107,33 @@ enum PostgresSchema {
         ]),
         // The console's activity figures read the last hour and day of attempts.
         ("v2-attempts-by-time", ["CREATE INDEX attempts_by_started_at ON attempts(started_at)"]),
+        // SPEC §11: an approval_request_id names one open request; each instance heartbeats, and a dead one's
+        // leases are found by owner; console sign-outs hold on every instance.
+        ("v3-hardening", [
+            """
+            CREATE UNIQUE INDEX requests_open_by_approval_request_id ON requests(approval_request_id)
+                WHERE approval_request_id IS NOT NULL AND state IN ('requested', 'approved')
+            """,
+            "CREATE INDEX messages_inflight_by_owner ON messages(lease_owner) WHERE state = 'inflight'",
+            "CREATE TABLE instances (id TEXT PRIMARY KEY, started_at DOUBLE PRECISION NOT NULL, heartbeat_at DOUBLE PRECISION NOT NULL)",
+            "CREATE TABLE console_revocations (nonce TEXT PRIMARY KEY, expires_at DOUBLE PRECISION NOT NULL)",
+            // SPEC §16: every callback that names a request is kept in its timeline.
+            """
+            CREATE TABLE callback_events (
+                id BIGSERIAL PRIMARY KEY,
+                request_id TEXT NOT NULL REFERENCES requests(id) ON DELETE CASCADE,
+                received_at DOUBLE PRECISION NOT NULL,
+                path TEXT NOT NULL,
+                decision TEXT NOT NULL,
+                outcome TEXT NOT NULL,
+                endpoint TEXT,
+                actor TEXT,
+                state TEXT NOT NULL,
+                excerpt TEXT
+            )
+            """,
+            "CREATE INDEX callback_events_by_request ON callback_events(request_id)",
+        ]),
     ]
 
     /// Serializes migrations across instances starting at once.

@@ -3,13 +3,33 @@ import PostgresNIO
 import RelayCore
 
 extension PostgresStore {
-    public func decide(_ target: RequestLookup, _ decision: NormalizedDecision, planner: ForwardPlanner, now: Date) async throws -> DecisionOutcome {
+    public func decide(_ target: RequestLookup, _ decision: NormalizedDecision, planner: ForwardPlanner, now: Date,
+                       callback: IncomingCallback?) async throws -> DecisionOutcome {
         // The request row is locked for the transaction: decisions for one request are serialized by the
         // database, whichever instance received them.
         try await transaction { connection in
             guard let request = try await self.request(connection, target, lock: true) else { return .notFound }
-            return try await self.apply(decision, to: request, planner: planner, now: now, connection)
+            var decision = decision
+            let endpoint = decision.actor == nil || callback != nil ? try await self.soleEndpoint(connection, requestId: request.id) : nil
+            if decision.actor == nil, let endpoint { decision.actor = "endpoint:\(endpoint)" }
+            let outcome = try await self.apply(decision, to: request, planner: planner, now: now, connection)
+            if let callback, let record = CallbackRecord(callback, decision: decision, endpoint: endpoint, outcome: outcome, at: now) {
+                try await connection.query("""
+                    INSERT INTO callback_events (request_id, received_at, path, decision, outcome, endpoint, actor, state, excerpt)
+                    VALUES (\(request.id), \(now.timeIntervalSince1970), \(record.path), \(record.decision), \(record.outcome.rawValue),
+                        \(record.endpoint), \(record.actor), \(record.state.rawValue), \(record.excerpt))
+                    """, logger: self.logger)
+            }
+            return outcome
         }
+    }
+
+    /// The one endpoint a request was delivered to, if it went to exactly one: who answered its callback.
+    func soleEndpoint(_ connection: PostgresConnection, requestId: String) async throws -> String? {
+        let names = try await connection.query("""
+            SELECT DISTINCT endpoint_name FROM messages WHERE request_id = \(requestId) AND purpose = 'delivery' LIMIT 2
+            """, logger: logger).collect().map { try $0.decode(String.self) }
+        return names.count == 1 ? names[0] : nil
     }
 
     public func request(_ lookup: RequestLookup) async throws -> RelayRequest? {
@@ -26,7 +46,7 @@ extension PostgresStore {
                 """, logger: self.logger).collect().map(PostgresRows.request)
             var expired: [RelayRequest] = []
             for request in due {
-                let expiry = NormalizedDecision(decision: .expired, reason: "deadline passed with no decision", actor: "webhook-relay")
+                let expiry = NormalizedDecision.deadlineExpiry
                 if case .moved(let moved) = try await self.apply(expiry, to: request, planner: planner, now: now, connection) {
                     expired.append(moved)
                 }
@@ -51,7 +71,7 @@ extension PostgresStore {
         case .approvalRequestId(let id):
             query = """
                 SELECT \(unescaped: StoreColumns.request) FROM requests WHERE approval_request_id = \(id)
-                ORDER BY created_at DESC LIMIT 1\(unescaped: suffix)
+                ORDER BY state IN \(unescaped: RequestState.openStatesSQL) DESC, created_at DESC LIMIT 1\(unescaped: suffix)
                 """
         }
         return try await connection.query(query, logger: logger).collect().first.map(PostgresRows.request)
@@ -60,6 +80,10 @@ extension PostgresStore {
     /// The one path every decision takes: transition table, then state + forwards in this transaction.
     func apply(_ decision: NormalizedDecision, to request: RelayRequest, planner: ForwardPlanner, now: Date,
                _ connection: PostgresConnection) async throws -> DecisionOutcome {
+        if RequestTransitions.arrivesPastDeadline(decision.decision, state: request.state, deadline: request.deadline, now: now),
+           case .moved(let expired) = try await apply(.deadlineExpiry, to: request, planner: planner, now: now, connection) {
+            return .refused(expired)
+        }
         switch RequestTransitions.apply(decision.decision, to: request.state) {
         case .duplicate:
             return .duplicate(request)

@@ -53,28 +53,70 @@ extension PostgresStore {
                     SELECT pg_try_advisory_xact_lock(\(PostgresSchema.forwardClaimLockKey))
                     """, logger: self.logger).collect().first?.decode(Bool.self) ?? false
                 if locked {
-                    let busy = try await connection.query("""
-                        SELECT count(*) FROM messages WHERE endpoint_id IS NULL AND state = 'inflight' AND due_at > \(seconds)
-                        """, logger: self.logger).collect().first?.decode(Int.self) ?? 0
-                    let take = min(limit - claimed.count, lease.forwardConcurrency - busy)
-                    if take > 0 {
-                        claimed += try await self.claim(connection, forEndpoint: nil, url: nil, owner: owner, now: seconds,
-                                                        leaseUntil: seconds + lease.duration(for: nil), take: take, endpoint: nil)
-                    }
+                    claimed += try await self.claimForwards(connection, now: seconds, owner: owner, limit: limit - claimed.count,
+                                                            lease: lease)
                 }
             }
             return claimed
         }
     }
 
+    /// Forwards: the control plane's pool, then the callback URLs' pool, each URL within its own limit.
+    private func claimForwards(_ connection: PostgresConnection, now: Double, owner: String, limit: Int,
+                               lease: LeaseTerms) async throws -> [ClaimedMessage] {
+        let leaseUntil = now + lease.duration(for: nil)
+        var busyControlPlane = 0
+        var busyByURL: [String: Int] = [:]
+        for row in try await connection.query("""
+            SELECT COALESCE(sink, 'callback') = 'callback', url, count(*) FROM messages
+            WHERE endpoint_id IS NULL AND state = 'inflight' AND due_at > \(now)
+            GROUP BY 1, 2
+            """, logger: logger).collect() {
+            let (isCallback, url, busy) = try row.decode((Bool, String, Int).self)
+            if isCallback { busyByURL[url, default: 0] += busy } else { busyControlPlane += busy }
+        }
+        var claimed = try await claim(connection, forEndpoint: nil, url: nil, owner: owner, now: now, leaseUntil: leaseUntil,
+                                      take: min(limit, lease.forwardConcurrency - busyControlPlane), endpoint: nil,
+                                      forwardLane: .controlPlane)
+        var room = lease.forwardConcurrency - busyByURL.values.reduce(0, +)
+        let dueURLs = try await connection.query("""
+            SELECT DISTINCT url FROM messages
+            WHERE endpoint_id IS NULL AND state IN ('pending', 'inflight') AND due_at <= \(now) AND deadline > \(now)
+              AND COALESCE(sink, 'callback') = 'callback'
+            LIMIT 256
+            """, logger: logger).collect().map { try $0.decode(String.self) }.shuffled()
+        for url in dueURLs where room > 0 && claimed.count < limit {
+            let take = min(lease.callbackURLConcurrency - busyByURL[url, default: 0], room, limit - claimed.count)
+            guard take > 0 else { continue }
+            let lane = try await claim(connection, forEndpoint: nil, url: nil, owner: owner, now: now, leaseUntil: leaseUntil,
+                                       take: take, endpoint: nil, forwardLane: .callback(url))
+            room -= lane.count
+            claimed += lane
+        }
+        return claimed
+    }
+
+    /// Which forwards one claim statement picks.
+    enum ForwardLane {
+        case controlPlane
+        case callback(String)
+    }
+
     /// One claim statement: the due messages picked and locked (SKIP LOCKED), then leased, in one round trip.
     private func claim(_ connection: PostgresConnection, forEndpoint endpointId: String?, url: String?, owner: String,
-                       now: Double, leaseUntil: Double, take: Int, endpoint: Endpoint?) async throws -> [ClaimedMessage] {
+                       now: Double, leaseUntil: Double, take: Int, endpoint: Endpoint?,
+                       forwardLane: ForwardLane? = nil) async throws -> [ClaimedMessage] {
+        guard take > 0 else { return [] }
+        let controlPlaneOnly = forwardLane.map { if case .controlPlane = $0 { true } else { false } } ?? false
+        var callbackURL: String?
+        if case .callback(let url) = forwardLane { callbackURL = url }
         let rows = try await connection.query("""
             WITH picked AS MATERIALIZED (
                 SELECT id FROM messages
                 WHERE endpoint_id IS NOT DISTINCT FROM \(endpointId) AND state IN ('pending', 'inflight')
                   AND due_at <= \(now) AND deadline > \(now)
+                  AND (NOT \(controlPlaneOnly) OR COALESCE(sink, 'callback') <> 'callback')
+                  AND (\(callbackURL)::text IS NULL OR (COALESCE(sink, 'callback') = 'callback' AND url = \(callbackURL)))
                 ORDER BY due_at LIMIT \(take)
                 FOR UPDATE SKIP LOCKED
             )
@@ -122,6 +164,15 @@ extension PostgresStore {
             if let decision = completion.decision, let request = try await self.request(connection, .id(requestId), lock: true) {
                 _ = try await self.apply(decision, to: request, planner: planner, now: PostgresRows.date(now), connection)
             }
+            if let failure = completion.requestFailure, let request = try await self.request(connection, .id(requestId), lock: true),
+               try await connection.query("""
+                   SELECT count(*) FROM messages
+                   WHERE request_id = \(requestId) AND purpose = 'delivery' AND id <> \(completion.messageId)
+                     AND state IN ('pending', 'inflight', 'delivered')
+                   """, logger: self.logger).collect().first?.decode(Int.self) == 0 {
+                // No other delivery can still reach a human: the caller learns now, not at the deadline.
+                _ = try await self.apply(failure, to: request, planner: planner, now: PostgresRows.date(now), connection)
+            }
             if let endpointId, let row = try await connection.query("""
                 SELECT consecutive_failures, next_probe_at FROM endpoints WHERE id = \(endpointId)
                 """, logger: self.logger).collect().first {
@@ -144,18 +195,29 @@ extension PostgresStore {
         }
     }
 
-    public func renewLease(messageId: String, leaseToken: Int64, until: Date) async throws -> Bool {
-        try await transaction { connection in
+    public func reclaimLeases(owner: String, now: Date, instanceTimeout: TimeInterval) async throws -> Int {
+        let seconds = now.timeIntervalSince1970
+        return try await transaction { connection in
             try await connection.query("""
-                UPDATE messages SET due_at = \(until.timeIntervalSince1970)
-                WHERE id = \(messageId) AND lease_token = \(leaseToken) AND state = 'inflight'
+                INSERT INTO instances (id, started_at, heartbeat_at) VALUES (\(owner), \(seconds), \(seconds))
+                ON CONFLICT (id) DO UPDATE SET heartbeat_at = EXCLUDED.heartbeat_at
+                """, logger: self.logger)
+            let reclaimed = try await connection.query("""
+                WITH dead AS (
+                    DELETE FROM instances WHERE heartbeat_at < \(seconds - instanceTimeout) AND id <> \(owner) RETURNING id
+                )
+                UPDATE messages SET state = 'pending', due_at = \(seconds), lease_owner = NULL, updated_at = \(seconds)
+                WHERE state = 'inflight' AND lease_owner IN (SELECT id FROM dead)
                 RETURNING 1
-                """, logger: self.logger).collect().count == 1
+                """, logger: self.logger).collect().count
+            if reclaimed > 0 { try await self.notifyDue(connection) }
+            return reclaimed
         }
     }
 
     public func releaseLeases(owner: String, now: Date) async throws -> Int {
         try await transaction { connection in
+            try await connection.query("DELETE FROM instances WHERE id = \(owner)", logger: self.logger)
             let released = try await connection.query("""
                 UPDATE messages SET state = 'pending', due_at = \(now.timeIntervalSince1970), lease_owner = NULL,
                     updated_at = \(now.timeIntervalSince1970)

@@ -20,6 +20,12 @@ extension PostgresStore {
                 """, logger: self.logger).collect().first {
                 return .correlationIdTaken(existing: try PostgresRows.request(existing))
             }
+            if let approvalRequestId = submit.request.approvalRequestId, let open = try await connection.query("""
+                SELECT \(unescaped: StoreColumns.request) FROM requests
+                WHERE approval_request_id = \(approvalRequestId) AND state IN \(unescaped: RequestState.openStatesSQL)
+                """, logger: self.logger).collect().first {
+                return .approvalRequestIdOpen(existing: try PostgresRows.request(open))
+            }
             try await self.insert(submit.request, callbackTokenHash: submit.callbackTokenHash, connection)
             for message in submit.messages { try await self.insert(message, connection) }
             if let idempotency = submit.idempotency {
@@ -48,7 +54,18 @@ extension PostgresStore {
                 SELECT a.* FROM attempts a JOIN messages m ON m.id = a.message_id WHERE m.request_id = \(request.id) ORDER BY a.id
                 """, logger: self.logger).collect().map(PostgresRows.attempt)
             let byMessage = Dictionary(grouping: attempts, by: \.messageId)
-            return RequestTimeline(request: request, messages: messages.map { MessageTimeline(message: $0, attempts: byMessage[$0.id] ?? []) })
+            let callbacks = try await connection.query("""
+                SELECT received_at, path, decision, outcome, endpoint, actor, state, excerpt FROM callback_events
+                WHERE request_id = \(request.id) ORDER BY id
+                """, logger: self.logger).collect().map { row in
+                let (at, path, decision, outcome, endpoint, actor, state, excerpt) =
+                    try row.decode((Double, String, String, String, String?, String?, String, String?).self)
+                return CallbackRecord(path: path, receivedAt: PostgresRows.date(at), decision: decision,
+                                      outcome: CallbackRecord.Outcome(rawValue: outcome) ?? .ignored, endpoint: endpoint, actor: actor,
+                                      state: RequestState(rawValue: state) ?? .requested, excerpt: excerpt)
+            }
+            return RequestTimeline(request: request, messages: messages.map { MessageTimeline(message: $0, attempts: byMessage[$0.id] ?? []) },
+                                   callbacks: callbacks)
         }
     }
 

@@ -117,6 +117,31 @@ enum SQLiteSchema {
         migrator.registerMigration("v6-attempts-by-time") { db in
             try db.execute(sql: "CREATE INDEX attempts_by_started_at ON attempts(started_at)")
         }
+        // SPEC §11: an approval_request_id names one open request; leases of a dead process are found by owner;
+        // console sign-outs hold on every instance. The retention purge finds idempotency keys by request.
+        // SPEC §16: every callback that names a request is kept in its timeline.
+        migrator.registerMigration("v7-hardening") { db in
+            try db.execute(sql: """
+                CREATE UNIQUE INDEX requests_open_by_approval_request_id ON requests(approval_request_id)
+                    WHERE approval_request_id IS NOT NULL AND state IN ('requested', 'approved');
+                CREATE INDEX messages_inflight_by_owner ON messages(lease_owner) WHERE state = 'inflight';
+                CREATE INDEX idempotency_keys_by_request ON idempotency_keys(request_id);
+                CREATE TABLE console_revocations (nonce TEXT PRIMARY KEY, expires_at REAL NOT NULL);
+                CREATE TABLE callback_events (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    request_id TEXT NOT NULL REFERENCES requests(id) ON DELETE CASCADE,
+                    received_at REAL NOT NULL,
+                    path TEXT NOT NULL,
+                    decision TEXT NOT NULL,
+                    outcome TEXT NOT NULL,
+                    endpoint TEXT,
+                    actor TEXT,
+                    state TEXT NOT NULL,
+                    excerpt TEXT
+                );
+                CREATE INDEX callback_events_by_request ON callback_events(request_id);
+                """)
+        }
         return migrator
     }
 }

@@ -3,12 +3,32 @@ import GRDB
 import RelayCore
 
 extension SQLiteStore {
-    public func decide(_ target: RequestLookup, _ decision: NormalizedDecision, planner: ForwardPlanner, now: Date) async throws -> DecisionOutcome {
+    public func decide(_ target: RequestLookup, _ decision: NormalizedDecision, planner: ForwardPlanner, now: Date,
+                       callback: IncomingCallback?) async throws -> DecisionOutcome {
         // SQLite has one writer, so decisions for one request are serialized by the write transaction.
         try await committer.write { db in
             guard let request = try Self.request(db, target) else { return .notFound }
-            return try Self.apply(decision, to: request, planner: planner, now: now, db)
+            var decision = decision
+            let endpoint = decision.actor == nil || callback != nil ? try Self.soleEndpoint(db, requestId: request.id) : nil
+            if decision.actor == nil, let endpoint { decision.actor = "endpoint:\(endpoint)" }
+            let outcome = try Self.apply(decision, to: request, planner: planner, now: now, db)
+            if let callback, let record = CallbackRecord(callback, decision: decision, endpoint: endpoint, outcome: outcome, at: now) {
+                try db.cachedExecute(sql: """
+                    INSERT INTO callback_events (request_id, received_at, path, decision, outcome, endpoint, actor, state, excerpt)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [request.id, now.timeIntervalSince1970, record.path, record.decision, record.outcome.rawValue,
+                                     record.endpoint, record.actor, record.state.rawValue, record.excerpt])
+            }
+            return outcome
         }
+    }
+
+    /// The one endpoint a request was delivered to, if it went to exactly one: who answered its callback.
+    static func soleEndpoint(_ db: Database, requestId: String) throws -> String? {
+        let names = try String.fetchAll(db.cachedStatement(sql: """
+            SELECT DISTINCT endpoint_name FROM messages WHERE request_id = ? AND purpose = 'delivery' LIMIT 2
+            """), arguments: [requestId])
+        return names.count == 1 ? names[0] : nil
     }
 
     public func request(_ lookup: RequestLookup) async throws -> RelayRequest? {
@@ -22,7 +42,7 @@ extension SQLiteStore {
                 ORDER BY deadline LIMIT ?
                 """, arguments: [now.timeIntervalSince1970, limit]).map(SQLiteRows.request)
             return try due.compactMap { request in
-                let expiry = NormalizedDecision(decision: .expired, reason: "deadline passed with no decision", actor: "webhook-relay")
+                let expiry = NormalizedDecision.deadlineExpiry
                 if case .moved(let expired) = try Self.apply(expiry, to: request, planner: planner, now: now, db) { return expired }
                 return nil
             }
@@ -41,7 +61,7 @@ extension SQLiteStore {
             row = try Row.fetchOneCached(db, sql: "\(select) WHERE correlation_id = ? AND (? IS NULL OR kind = ?)",
                                    arguments: [id, kind?.rawValue, kind?.rawValue])
         case .approvalRequestId(let id):
-            row = try Row.fetchOneCached(db, sql: "\(select) WHERE approval_request_id = ? ORDER BY created_at DESC LIMIT 1", arguments: [id])
+            row = try Row.fetchOneCached(db, sql: "\(select) WHERE approval_request_id = ? ORDER BY state IN \(RequestState.openStatesSQL) DESC, created_at DESC LIMIT 1", arguments: [id])
         }
         return try row.map(SQLiteRows.request)
     }
@@ -49,6 +69,10 @@ extension SQLiteStore {
     /// The one path every decision takes: transition table, then state + forwards in this transaction.
     static func apply(_ decision: NormalizedDecision, to request: RelayRequest, planner: ForwardPlanner, now: Date,
                       _ db: Database) throws -> DecisionOutcome {
+        if RequestTransitions.arrivesPastDeadline(decision.decision, state: request.state, deadline: request.deadline, now: now),
+           case .moved(let expired) = try apply(.deadlineExpiry, to: request, planner: planner, now: now, db) {
+            return .refused(expired)
+        }
         switch RequestTransitions.apply(decision.decision, to: request.state) {
         case .duplicate:
             return .duplicate(request)

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import RelayCore
+import Synchronization
 
 extension SQLiteStore {
     public func claimDue(now: Date, owner: String, limit: Int, lease: LeaseTerms) async throws -> [ClaimedMessage] {
@@ -55,31 +56,61 @@ extension SQLiteStore {
                 }
             }
             if claimed.count < limit {
-                claimed += try Self.claimForwards(db, now: nowSeconds, owner: owner, limit: min(limit - claimed.count, lease.forwardConcurrency),
-                                             leaseUntil: nowSeconds + lease.duration(for: nil))
+                claimed += try Self.claimForwards(db, now: nowSeconds, owner: owner, limit: limit - claimed.count, lease: lease,
+                                                  leaseUntil: nowSeconds + lease.duration(for: nil))
             }
             return claimed
         }
     }
 
-    /// Forwards to the control plane or a request's callback URL: one queue, bounded by its own concurrency.
-    private static func claimForwards(_ db: Database, now: Double, owner: String, limit: Int, leaseUntil: Double) throws -> [ClaimedMessage] {
-        let inFlight = try Int.fetchOneCached(db, sql: """
+    /// Forwards: the control plane's pool, then the callback URLs' pool, each URL within its own limit.
+    private static func claimForwards(_ db: Database, now: Double, owner: String, limit: Int, lease: LeaseTerms,
+                                      leaseUntil: Double) throws -> [ClaimedMessage] {
+        let busyControlPlane = try Int.fetchOneCached(db, sql: """
             SELECT COUNT(*) FROM messages
             WHERE endpoint_id IS NULL AND state IN ('pending', 'inflight') AND state = 'inflight' AND due_at > ?
+              AND COALESCE(sink, 'callback') <> 'callback'
             """, arguments: [now]) ?? 0
-        let take = limit - inFlight
+        var claimed = try claimForwardLane(db, lane: "COALESCE(sink, 'callback') <> 'callback'", arguments: [], now: now, owner: owner,
+                                           take: min(limit, lease.forwardConcurrency - busyControlPlane), leaseUntil: leaseUntil)
+        let busyByURL = Dictionary(uniqueKeysWithValues: try Row.fetchAllCached(db, sql: """
+            SELECT url, COUNT(*) AS busy FROM messages
+            WHERE endpoint_id IS NULL AND state IN ('pending', 'inflight') AND state = 'inflight' AND due_at > ?
+              AND COALESCE(sink, 'callback') = 'callback'
+            GROUP BY url
+            """, arguments: [now]).map { ($0["url"] as String, $0["busy"] as Int) })
+        var room = lease.forwardConcurrency - busyByURL.values.reduce(0, +)
+        let dueURLs = try String.fetchAll(db, sql: """
+            SELECT DISTINCT url FROM messages
+            WHERE endpoint_id IS NULL AND state IN ('pending', 'inflight') AND due_at <= ? AND deadline > ?
+              AND COALESCE(sink, 'callback') = 'callback'
+            LIMIT 256
+            """, arguments: [now, now]).shuffled()
+        for url in dueURLs where room > 0 && claimed.count < limit {
+            let take = min(lease.callbackURLConcurrency - busyByURL[url, default: 0], room, limit - claimed.count)
+            guard take > 0 else { continue }
+            let lane = try claimForwardLane(db, lane: "COALESCE(sink, 'callback') = 'callback' AND url = ?", arguments: [url], now: now,
+                                            owner: owner, take: take, leaseUntil: leaseUntil)
+            room -= lane.count
+            claimed += lane
+        }
+        return claimed
+    }
+
+    private static func claimForwardLane(_ db: Database, lane: String, arguments: [String], now: Double, owner: String, take: Int,
+                                         leaseUntil: Double) throws -> [ClaimedMessage] {
         guard take > 0 else { return [] }
         return try Row.fetchAllCached(db, sql: """
             UPDATE messages
             SET state = 'inflight', lease_owner = ?, lease_token = lease_token + 1, due_at = ?, updated_at = ?
             WHERE id IN (
                 SELECT id FROM messages
-                WHERE endpoint_id IS NULL AND state IN ('pending', 'inflight') AND due_at <= ? AND deadline > ?
+                WHERE endpoint_id IS NULL AND state IN ('pending', 'inflight') AND due_at <= ? AND deadline > ? AND \(lane)
                 ORDER BY due_at LIMIT ?
             )
             RETURNING \(SQLiteRows.messageColumns), lease_token, round_start
-            """, arguments: [owner, leaseUntil, now, now, now, take]).map { row in
+            """, arguments: StatementArguments([owner, leaseUntil, now, now, now] as [any DatabaseValueConvertible])
+                + StatementArguments(arguments) + StatementArguments([take])).map { row in
             let message = try SQLiteRows.message(row)
             let roundStart: Int = row["round_start"]
             return ClaimedMessage(message: message, leaseToken: row["lease_token"],
@@ -121,6 +152,14 @@ extension SQLiteStore {
             if let decision = completion.decision, let request = try Self.request(db, .id(requestId)) {
                 _ = try Self.apply(decision, to: request, planner: planner, now: SQLiteRows.date(now), db)
             }
+            if let failure = completion.requestFailure, let request = try Self.request(db, .id(requestId)),
+               try Int.fetchOneCached(db, sql: """
+                   SELECT COUNT(*) FROM messages
+                   WHERE request_id = ? AND purpose = 'delivery' AND id <> ? AND state IN ('pending', 'inflight', 'delivered')
+                   """, arguments: [requestId, completion.messageId]) == 0 {
+                // No other delivery can still reach a human: the caller learns now, not at the deadline.
+                _ = try Self.apply(failure, to: request, planner: planner, now: SQLiteRows.date(now), db)
+            }
             if let endpointId, let endpoint = try Row.fetchOneCached(db, sql: """
                 SELECT consecutive_failures, next_probe_at FROM endpoints WHERE id = ?
                 """, arguments: [endpointId]) {
@@ -141,12 +180,16 @@ extension SQLiteStore {
         }
     }
 
-    public func renewLease(messageId: String, leaseToken: Int64, until: Date) async throws -> Bool {
-        try await committer.write { db in
+    public func reclaimLeases(owner: String, now: Date, instanceTimeout: TimeInterval) async throws -> Int {
+        // Only the process holding the serve lock dispatches, so after the first call there is nobody else's
+        // lease to find: the later calls (the heartbeat) cost nothing.
+        guard leftoversReclaimed.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged else { return 0 }
+        return try await committer.write { db in
             try db.cachedExecute(sql: """
-                UPDATE messages SET due_at = ? WHERE id = ? AND lease_token = ? AND state = 'inflight'
-                """, arguments: [until.timeIntervalSince1970, messageId, leaseToken])
-            return db.changesCount == 1
+                UPDATE messages SET state = 'pending', due_at = ?, lease_owner = NULL, updated_at = ?
+                WHERE state = 'inflight' AND lease_owner IS NOT ?
+                """, arguments: [now.timeIntervalSince1970, now.timeIntervalSince1970, owner])
+            return db.changesCount
         }
     }
 

@@ -17,6 +17,12 @@ extension SQLiteStore {
                 """, arguments: [submit.request.correlationId]) {
                 return .correlationIdTaken(existing: try SQLiteRows.request(existing))
             }
+            if let approvalRequestId = submit.request.approvalRequestId, let open = try Row.fetchOneCached(db, sql: """
+                SELECT \(SQLiteRows.requestColumns) FROM requests
+                WHERE approval_request_id = ? AND state IN \(RequestState.openStatesSQL)
+                """, arguments: [approvalRequestId]) {
+                return .approvalRequestIdOpen(existing: try SQLiteRows.request(open))
+            }
             try Self.insert(submit.request, db)
             if let hash = submit.callbackTokenHash {
                 try db.cachedExecute(sql: "UPDATE requests SET callback_token_hash = ? WHERE id = ?", arguments: [hash, submit.request.id])
@@ -50,9 +56,18 @@ extension SQLiteStore {
                 WHERE m.request_id = ? ORDER BY a.id
                 """, arguments: [request.id]).map(SQLiteRows.attempt)
             let byMessage = Dictionary(grouping: attempts, by: \.messageId)
+            let callbacks = try Row.fetchAllCached(db, sql: """
+                SELECT received_at, path, decision, outcome, endpoint, actor, state, excerpt FROM callback_events
+                WHERE request_id = ? ORDER BY id
+                """, arguments: [request.id]).map { row in
+                CallbackRecord(path: row["path"], receivedAt: SQLiteRows.date(row["received_at"]), decision: row["decision"],
+                               outcome: CallbackRecord.Outcome(rawValue: row["outcome"]) ?? .ignored, endpoint: row["endpoint"],
+                               actor: row["actor"], state: RequestState(rawValue: row["state"]) ?? .requested, excerpt: row["excerpt"])
+            }
             return RequestTimeline(
                 request: request,
-                messages: messages.map { MessageTimeline(message: $0, attempts: byMessage[$0.id] ?? []) }
+                messages: messages.map { MessageTimeline(message: $0, attempts: byMessage[$0.id] ?? []) },
+                callbacks: callbacks
             )
         }
     }

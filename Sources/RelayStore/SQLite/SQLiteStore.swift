@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Logging
 import RelayCore
+import Synchronization
 
 /// The embedded store: one SQLite file in WAL mode through GRDB, writes grouped into shared transactions.
 public final class SQLiteStore: RelayStore {
@@ -10,6 +11,8 @@ public final class SQLiteStore: RelayStore {
     let logger: Logger
     /// When a failing endpoint is paused and probed.
     let circuit: CircuitBreaker
+    /// Whether this process has returned what an earlier one left in flight (`reclaimLeases`).
+    let leftoversReclaimed = Atomic<Bool>(false)
 
     /// How hard SQLite works to make a commit durable.
     public enum Synchronous: String, Sendable {
@@ -22,8 +25,7 @@ public final class SQLiteStore: RelayStore {
     /// Opens (creating when missing) the database file at `path`.
     public init(path: String, synchronous: Synchronous = .full, circuit: CircuitBreaker = CircuitBreaker(),
                 logger: Logger = Logger(label: "relay.store")) throws {
-        let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try SQLiteFiles.prepare(path: path)
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.foreignKeysEnabled = true

@@ -24,10 +24,13 @@ struct Serve: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "relay")
+        // Held until the process ends: a second `serve` on the same SQLite file stops here, naming this one.
+        let lock = try configuration.lockForServing()
         let store = try configuration.openStore(logger: Logger(label: "relay.store"))
         try await store.migrate()
         try await RelayServer(configuration: configuration, store: store, logger: logger).run()
         try await store.close()
+        withExtendedLifetime(lock) {}
     }
 }
 
@@ -41,14 +44,17 @@ struct RelayServer {
         let wake = WakeSignal()
         let clock = SystemClock()
         let egress = EgressGuard(policy: configuration.egress)
+        // Before the HTTP client exists: a refusal here (an unusable callback key) must not leave it unclosed.
+        let routing = try configuration.routing()
         let client = HTTPDeliverer.makeClient(
             connectTimeout: configuration.retry.connectTimeout,
             connectionsPerHost: configuration.settings.defaultEndpointConcurrency, egress: egress
         )
-        let routing = try configuration.routing()
-        let dependencies = RelayDependencies(store: store, settings: configuration.settings, clock: clock, wake: wake, routing: routing)
+        let dependencies = RelayDependencies(store: store, settings: configuration.settings, clock: clock, wake: wake, routing: routing,
+                                             throttle: FailureThrottle(policy: configuration.throttle))
         let dispatcher = Dispatcher(
-            store: store, deliverer: HTTPDeliverer(client: client, egress: egress), clock: clock, options: configuration.dispatcher,
+            store: store, deliverer: HTTPDeliverer(client: client, egress: egress, bodyLimit: configuration.settings.maxBodyBytes),
+            clock: clock, options: configuration.dispatcher,
             routing: routing, wake: wake, metrics: dependencies.metrics, logger: Logger(label: "relay.dispatcher")
         )
         let retention = RetentionSweeper(
@@ -59,7 +65,7 @@ struct RelayServer {
         let app = Application(
             router: try RelayRouter.build(dependencies),
             server: RelayRouter.server(configuration.settings),
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+            configuration: RelayRouter.configuration(host: configuration.host, port: configuration.port, configuration.settings),
             onServerRunning: { channel in
                 logger.info("relay listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
             },

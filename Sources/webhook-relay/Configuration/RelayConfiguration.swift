@@ -15,6 +15,8 @@ struct RelayConfiguration {
     var controlPlane: ControlPlaneSink?
     /// Base64 of the key callback capability tokens are derived from; nil means the key file beside the SQLite file.
     var callbackKey: [UInt8]?
+    /// Signs forwards to requests' own callback URLs; nil sends them unsigned.
+    var callbackSigningSecret: WebhookSecret?
     /// When a failing endpoint is paused and probed.
     var circuit: CircuitBreaker
     var forwardDeadline: TimeInterval
@@ -28,6 +30,8 @@ struct RelayConfiguration {
     /// The deadline of any one database operation.
     var postgresOperationTimeout: Duration
     var egress: EgressPolicy
+    /// How failed credentials are slowed and refused, per client address.
+    var throttle: FailureThrottle.Policy
     var logLevel: Logger.Level
 
     enum DatabaseLocation: Equatable {
@@ -62,6 +66,9 @@ struct RelayConfiguration {
         if databaseText.hasPrefix("sqlite:") {
             database = .sqlite(path: String(databaseText.dropFirst("sqlite:".count)))
         } else if databaseText.hasPrefix("postgres://") || databaseText.hasPrefix("postgresql://") {
+            if let password = URLComponents(string: databaseText)?.password, SecretStrength.isExample(password) {
+                throw ConfigurationError("database (from \(values.origin("database"))) has the example password from the manifests; set the database's real password")
+            }
             database = .postgres(url: databaseText)
         } else {
             throw ConfigurationError("database (from \(values.origin("database"))) must be sqlite:PATH or a postgres:// URL")
@@ -71,6 +78,9 @@ struct RelayConfiguration {
                       ("callback_token", values.string("callback_token"))]
         let given = tokens.compactMap { name, value in value.map { (name, $0) } }
         for (index, (name, value)) in given.enumerated() {
+            if let problem = SecretStrength.problem(value, minimumBytes: SecretStrength.minimumTokenBytes) {
+                throw ConfigurationError("\(name) (from \(values.origin(name))) \(problem); generate one with `openssl rand -hex 32`")
+            }
             if let twin = given[(index + 1)...].first(where: { $0.1 == value }) {
                 throw ConfigurationError("\(name) and \(twin.0) must differ: each token opens a different door")
             }
@@ -85,6 +95,13 @@ struct RelayConfiguration {
             if let secret, WebhookSecret(secret) == nil {
                 throw ConfigurationError("control_plane.secret must be whsec_ followed by the base64 of 24 to 64 bytes")
             }
+            if let token = values.string("control_plane.token"),
+               let problem = SecretStrength.problem(token, minimumBytes: SecretStrength.minimumTokenBytes) {
+                throw ConfigurationError("control_plane.token (from \(values.origin("control_plane.token"))) \(problem); use the token the control plane was given")
+            }
+            if let problem = DeliveryURL.problem(url) ?? DeliveryURL.refusal(url) {
+                throw ConfigurationError("control_plane.url (from \(values.origin("control_plane.url"))) \(problem)")
+            }
             controlPlane = ControlPlaneSink(url: url, format: format, token: values.string("control_plane.token"), secret: secret)
         }
 
@@ -95,10 +112,23 @@ struct RelayConfiguration {
             attemptTimeout: Double(try values.int("retry.delivery_timeout_ms", in: 100...600_000)) / 1000,
             connectTimeout: Double(try values.int("retry.connect_timeout_ms", in: 100...600_000)) / 1000
         )
+        var callbackSigningSecret: WebhookSecret?
+        if let text = values.string("callback_signing_secret") {
+            guard let secret = WebhookSecret(text) else {
+                throw ConfigurationError("callback_signing_secret (from \(values.origin("callback_signing_secret"))) must be whsec_ followed by the base64 of 24 to 64 random bytes, e.g. whsec_$(openssl rand -base64 32)")
+            }
+            callbackSigningSecret = secret
+        }
         var callbackKey: [UInt8]?
         if let text = values.string("callback_key") {
+            if SecretStrength.isExample(text) {
+                throw ConfigurationError("callback_key (from \(values.origin("callback_key"))) is the example value from the manifests; generate one with `openssl rand -base64 32`")
+            }
             guard let data = Data(base64Encoded: text), data.count >= 32 else {
                 throw ConfigurationError("callback_key (from \(values.origin("callback_key"))) must be the base64 of at least 32 random bytes, e.g. `openssl rand -base64 32`")
+            }
+            if SecretStrength.isExample(String(decoding: data, as: UTF8.self)) {
+                throw ConfigurationError("callback_key (from \(values.origin("callback_key"))) is the example value from the manifests; generate one with `openssl rand -base64 32`")
             }
             callbackKey = Array(data)
         }
@@ -111,7 +141,9 @@ struct RelayConfiguration {
             secretRotationGrace: TimeInterval(try values.int("secret_rotation_grace_sec", in: 0...(30 * 86400))),
             idleTimeout: TimeInterval(try values.int("idle_timeout_sec", in: 1...3600)),
             consoleEnabled: try values.bool("console.enabled"),
-            consoleSessionHours: try values.int("console.session_hours", in: 1...720)
+            consoleSessionHours: try values.int("console.session_hours", in: 1...24),
+            requestReadTimeout: Double(try values.int("http.request_timeout_ms", in: 1000...600_000)) / 1000,
+            maxConnections: try values.int("http.max_connections", in: 1...100_000)
         )
         let dispatcher = DispatcherOptions(
             globalConcurrency: try values.int("delivery.global_concurrency", in: 1...10_000),
@@ -120,7 +152,9 @@ struct RelayConfiguration {
             pollInterval: .milliseconds(try values.int("delivery.poll_interval_ms", in: 10...60_000)),
             shutdownGrace: .milliseconds(try values.int("delivery.shutdown_grace_ms", in: 0...600_000)),
             retry: retry,
-            leaseMargin: Double(try values.int("delivery.lease_margin_ms", in: 100...600_000)) / 1000
+            leaseMargin: Double(try values.int("delivery.lease_margin_ms", in: 100...600_000)) / 1000,
+            callbackURLConcurrency: try values.int("delivery.callback_url_concurrency", in: 1...1024),
+            instanceTimeout: Double(try values.int("delivery.instance_timeout_ms", in: 1000...600_000)) / 1000
         )
         let retentionDays = try values.int("retention.days", in: 0...36_500)
         let retention = RetentionOptions(
@@ -151,7 +185,7 @@ struct RelayConfiguration {
         }
         return RelayConfiguration(
             host: host, port: port, database: database, publicURL: publicURL,
-            settings: settings, controlPlane: controlPlane, callbackKey: callbackKey,
+            settings: settings, controlPlane: controlPlane, callbackKey: callbackKey, callbackSigningSecret: callbackSigningSecret,
             circuit: CircuitBreaker(
                 failureThreshold: try values.int("delivery.circuit_failures", in: 1...10_000),
                 probeInterval: Double(try values.int("delivery.circuit_probe_interval_ms", in: 100...3_600_000)) / 1000
@@ -162,7 +196,17 @@ struct RelayConfiguration {
             postgresLeaseTimeout: .milliseconds(try values.int("postgres.lease_timeout_ms", in: 100...600_000)),
             postgresOperationTimeout: .milliseconds(try values.int("postgres.operation_timeout_ms", in: 1000...3_600_000)),
             egress: EgressPolicy(mode: egressMode, allow: egressAllow),
+            throttle: try Self.throttlePolicy(values),
             logLevel: level
+        )
+    }
+
+    static func throttlePolicy(_ values: SettingValues) throws -> FailureThrottle.Policy {
+        let delay = try values.int("security.failed_auth_delay_ms", in: 0...10_000)
+        return FailureThrottle.Policy(
+            limit: try values.int("security.failed_auth_limit", in: 1...1_000_000),
+            window: TimeInterval(try values.int("security.failed_auth_window_sec", in: 1...86_400)),
+            baseDelay: .milliseconds(delay), maximumDelay: .milliseconds(delay * 20)
         )
     }
 
@@ -174,11 +218,18 @@ struct RelayConfiguration {
             throw ConfigurationError("callback_key (RELAY_CALLBACK_KEY) is required with PostgreSQL: every instance must derive the same callback URLs")
         }
         let file = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("callback.key")
-        if let text = try? String(contentsOf: file, encoding: .utf8), let data = Data(base64Encoded: text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+        if FileManager.default.fileExists(atPath: file.path) {
+            // A key file that is there but unusable stops the start: writing a new key would silently change
+            // every callback URL adapters hold.
+            guard let text = try? String(contentsOf: file, encoding: .utf8),
+                  let data = Data(base64Encoded: text.trimmingCharacters(in: .whitespacesAndNewlines)), data.count >= 32 else {
+                throw ConfigurationError("the callback key file \(file.path) does not hold the base64 of at least 32 bytes; restore it from a backup, or delete it to have a new key made (every callback URL handed out so far stops working)")
+            }
             return Array(data)
         }
         let key = SecureBytes.generate(32)
-        try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
         guard FileManager.default.createFile(atPath: file.path, contents: Data(Data(key).base64EncodedString().utf8),
                                              attributes: [.posixPermissions: 0o600]) else {
             throw ConfigurationError("cannot write the callback key file \(file.path); set RELAY_CALLBACK_KEY instead")
@@ -190,8 +241,19 @@ struct RelayConfiguration {
     func routing() throws -> DeliveryRouting {
         DeliveryRouting(
             planner: ForwardPlanner(controlPlane: controlPlane, forwardWindow: forwardDeadline),
-            capability: CallbackCapability(key: try loadCallbackKey(), publicURL: publicURL)
+            capability: CallbackCapability(key: try loadCallbackKey(), publicURL: publicURL),
+            callbackSigningSecret: callbackSigningSecret
         )
+    }
+
+    /// `serve`'s hold on a SQLite database (one `serve` per file); nil for PostgreSQL, where instances share.
+    func lockForServing() throws -> ServeLock? {
+        guard case .sqlite(let path) = database else { return nil }
+        do {
+            return try ServeLock.acquire(databasePath: path)
+        } catch let error as StoreError {
+            throw ConfigurationError(error.description)
+        }
     }
 
     /// Opens the configured store.

@@ -59,7 +59,8 @@ final class TestRelay: Sendable {
         retry: RetryPolicy = RetryPolicy(base: 0.05, cap: 1, maxAttempts: 5, attemptTimeout: 2, connectTimeout: 1),
         shutdownGrace: Duration = .seconds(5), controlPlane: ControlPlaneSink? = nil,
         callbackKey: [UInt8] = TestRelay.callbackKey, egress: EgressGuard = EgressGuard(policy: EgressPolicy()),
-        circuit: CircuitBreaker = CircuitBreaker(), forwardConcurrency: Int = 16, logger: Logger? = nil
+        circuit: CircuitBreaker = CircuitBreaker(), forwardConcurrency: Int = 16, callbackURLConcurrency: Int = 4,
+        callbackSigningSecret: WebhookSecret? = nil, throttle: FailureThrottle? = nil, logger: Logger? = nil
     ) async throws -> TestRelay {
         let logger = logger ?? {
             var quiet = Logger(label: "test-relay")
@@ -80,21 +81,23 @@ final class TestRelay: Sendable {
         return try await onFreePort { port in
             let routing = DeliveryRouting(
                 planner: ForwardPlanner(controlPlane: controlPlane, forwardWindow: 3600),
-                capability: CallbackCapability(key: callbackKey, publicURL: "http://127.0.0.1:\(port)")
+                capability: CallbackCapability(key: callbackKey, publicURL: "http://127.0.0.1:\(port)"),
+                callbackSigningSecret: callbackSigningSecret
             )
             let metricsRegistry = PrometheusCollectorRegistry()
             let dependencies = RelayDependencies(store: store, settings: relaySettings, clock: clock, wake: wake, routing: routing,
-                                                 metricsRegistry: metricsRegistry)
+                                                 metricsRegistry: metricsRegistry, throttle: throttle ?? Self.unthrottled())
             let dispatcher = Dispatcher(
-                store: store, deliverer: HTTPDeliverer(client: client, egress: egress), clock: clock, random: random,
+                store: store, deliverer: HTTPDeliverer(client: client, egress: egress, bodyLimit: relaySettings.maxBodyBytes),
+                clock: clock, random: random,
                 options: DispatcherOptions(forwardConcurrency: forwardConcurrency, pollInterval: .milliseconds(50),
-                                           shutdownGrace: shutdownGrace, retry: retry),
+                                           shutdownGrace: shutdownGrace, retry: retry, callbackURLConcurrency: callbackURLConcurrency),
                 routing: routing, wake: wake, metrics: dependencies.metrics, logger: logger
             )
             let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
             let app = Application(
                 router: try RelayRouter.build(dependencies), server: RelayRouter.server(relaySettings),
-                configuration: .init(address: .hostname("127.0.0.1", port: port)),
+                configuration: RelayRouter.configuration(host: "127.0.0.1", port: port, relaySettings),
                 onServerRunning: { channel in portContinuation.yield(channel.localAddress?.port ?? 0) }, logger: logger
             )
             let group = ServiceGroup(configuration: .init(services: [dispatcher, app], logger: logger))
@@ -107,6 +110,12 @@ final class TestRelay: Sendable {
             return TestRelay(port: port, store: store, location: location, clock: clock, wake: wake,
                              metricsRegistry: metricsRegistry, group: group, task: task, client: client)
         }
+    }
+
+    /// The suites send wrong credentials on purpose, route after route: here they are counted but never
+    /// slowed or refused. The throttle's own test passes the production policy's shape.
+    static func unthrottled() -> FailureThrottle {
+        FailureThrottle(policy: .init(limit: 1_000_000, window: 60, baseDelay: .zero, maximumDelay: .zero))
     }
 
     /// SIGTERM's path: graceful shutdown of the dispatcher and the server.
