@@ -122,7 +122,7 @@ import Testing
 
     @Test(arguments: StoreKind.allCases) func aSynchronousAdapterDecisionTakesTheSamePath(_ store: StoreKind) async throws {
         try await withFlow(store: store) { flow in
-            flow.adapter.answer([], then: CannedAnswer(status: .ok, body: #"{"decision":"approve","reason":"auto-approved"}"#))
+            flow.adapter.respond { _ in CannedAnswer(status: .ok, body: #"{"decision":"approve","reason":"auto-approved"}"#) }
             try await flow.registerAdapters()
             _ = try await flow.submitApproval("c-sync")
             try await eventually("the forward") { flow.forwards(of: "c-sync").count == 1 }
@@ -159,10 +159,12 @@ import Testing
         let clock = ManualClock()
         let location = try await TestStores.fresh(store)
         let adapter = try await StandInServer.start()
+        let telegram = TelegramAdapters()
+        adapter.respond { telegram.answer($0) }
         let receiver = try await StandInServer.start(CannedAnswer(status: .ok))
         let first = try await TestRelay.start(store: store, location: location, clock: clock)
         _ = try await registerEndpoint(first, name: "approver", url: adapter.url + "/approve")
-        let flow = Flow(relay: first, adapter: adapter, receiver: receiver)
+        let flow = Flow(relay: first, adapter: adapter, receiver: receiver, telegram: telegram)
         _ = try await flow.submitApproval("c-expire", extra: ["timeout_sec": 60])
         let callback = try await flow.callbackURL(of: "c-expire")
         await first.stop()
@@ -179,7 +181,7 @@ import Testing
     @Test(arguments: StoreKind.allCases) func expiryDeadLettersUndeliveredDeliveries(_ store: StoreKind) async throws {
         let clock = ManualClock()
         try await withFlow(store: store, clock: clock) { flow in
-            flow.adapter.answer([], then: .status(503))
+            flow.adapter.respond { _ in .status(503) }
             _ = try await registerEndpoint(flow.relay, name: "approver", url: flow.adapter.url + "/approve", extra: ["max_attempts": 100])
             _ = try await flow.submitApproval("c-undelivered", extra: ["timeout_sec": 30])
             try await eventually("a failed attempt") { !flow.adapter.requests.isEmpty }

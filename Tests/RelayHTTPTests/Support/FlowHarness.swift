@@ -6,11 +6,13 @@ import RelayTestSupport
 import Testing
 
 /// A relay with a stand-in adapter (approver and executor paths) and a stand-in decision receiver
-/// (yaml-mcp-server's webhooks, or a codex-k8s control plane).
+/// (yaml-mcp-server's webhooks, or a codex-k8s control plane). The adapter behaves as the Telegram programs
+/// do (`TelegramAdapters`): pending the first time, "already exists" for a correlation id it holds.
 struct Flow {
     let relay: TestRelay
     let adapter: StandInServer
     let receiver: StandInServer
+    let telegram: TelegramAdapters
 
     /// Registers an approver at `/approve` and an executor at `/execute` on the adapter.
     func registerAdapters() async throws {
@@ -80,10 +82,12 @@ func withFlow(
     _ body: (Flow) async throws -> Void
 ) async throws {
     let adapter = try await StandInServer.start()
+    let telegram = TelegramAdapters()
+    adapter.respond { telegram.answer($0) }
     let receiver = try await StandInServer.start(receiverAnswer)
     let relay = try await TestRelay.start(store: store, location: location, clock: clock, controlPlane: controlPlane?(receiver.url))
     do {
-        try await body(Flow(relay: relay, adapter: adapter, receiver: receiver))
+        try await body(Flow(relay: relay, adapter: adapter, receiver: receiver, telegram: telegram))
     } catch {
         await relay.stop(); await adapter.stop(); await receiver.stop()
         throw error

@@ -87,6 +87,17 @@ final class TelegramAdapterStandIn: Sendable {
     }
 }
 
+/// One adapter server with both Telegram programs behind it: `/execute` is telegram-executor, every other
+/// path telegram-approver (each with its own registry, as two processes have).
+struct TelegramAdapters: Sendable {
+    let approver = TelegramAdapterStandIn(kind: .approval)
+    let executor = TelegramAdapterStandIn(kind: .execution)
+
+    func answer(_ request: ReceivedRequest) -> CannedAnswer {
+        (request.path.hasSuffix("/execute") ? executor : approver).answer(request)
+    }
+}
+
 /// Behaves as yaml-mcp-server's webhook receiver does (`internal/approver/http/async.go`, `WebhookHandler.ServeHTTP`,
 /// with `internal/approver/http/http.go`, `Client.Approve`): it registers a correlation id before it sends the
 /// request and drops it when its own wait ends or a decision arrives; a callback for an id it waits for is

@@ -61,10 +61,12 @@ final class StandInServer: Sendable {
         self.group = group
     }
 
+    /// A scripted answer first (a test forcing one outcome), then the peer's behaviour, then the fallback.
     private func next(for request: ReceivedRequest) -> CannedAnswer {
         received.withLock { $0.append(request) }
+        if let scripted = script.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) { return scripted }
         if let responder = responder.withLock({ $0 }) { return responder(request) }
-        return script.withLock { $0.isEmpty ? nil : $0.removeFirst() } ?? fallback.withLock { $0 }
+        return fallback.withLock { $0 }
     }
 
     /// Starts on `port` (default: any free one); a peer that was down comes back on its old port.
@@ -100,7 +102,7 @@ final class StandInServer: Sendable {
         return server
     }
 
-    /// Answers every request through `respond` from now on.
+    /// Answers every request through `respond` from now on (a scripted answer still goes first).
     func respond(_ respond: @escaping @Sendable (ReceivedRequest) -> CannedAnswer) {
         responder.withLock { $0 = respond }
     }
