@@ -17,7 +17,7 @@ build: packages
 	$(SWIFT) build
 
 run: build
-	@mkdir -p data
+	@mkdir -p -m 0700 data
 	@echo "Local development tokens (for local use only):"
 	@echo "  admin:    $(DEV_ADMIN_TOKEN)"
 	@echo "  submit:   $(DEV_SUBMIT_TOKEN)"

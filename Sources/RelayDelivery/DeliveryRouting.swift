@@ -65,6 +65,12 @@ public struct DeliveryRouting: Sendable {
         return decision
     }
 
+    /// A stuck adapter's failure for the request (SPEC §16), when this delivery's answer shows one.
+    func requestFailure(of message: Message, answer: DeliveryAnswer) -> NormalizedDecision? {
+        guard message.purpose == .delivery else { return nil }
+        return StuckAdapter.reason(answer, previousError: message.lastError)?.failure(endpoint: message.endpointName)
+    }
+
     /// What codex-k8s answered to a forward, flagged when it contradicts the decision sent (SPEC §6.2).
     func controlPlaneAnswer(to message: Message, answer: DeliveryAnswer, verdict: AnswerClass) -> ControlPlaneAnswer? {
         guard message.sink == .codexK8s, case .delivered = verdict, case .response(_, _, let body) = answer,

@@ -183,8 +183,7 @@ public final class Dispatcher: Service, Sendable {
             messageId: message.id, leaseToken: claimed.leaseToken, attempt: attempt, disposition: disposition,
             disableEndpointReason: disableReason, decision: routing.decision(in: verdict, of: message),
             controlPlaneAnswer: routing.controlPlaneAnswer(to: message, answer: answer, verdict: verdict),
-            requestFailure: message.purpose == .delivery
-                ? StuckAdapter.reason(answer, previousError: message.lastError)?.failure(endpoint: message.endpointName) : nil
+            requestFailure: routing.requestFailure(of: message, answer: answer)
         )
         var metadata: Logger.Metadata = [
             "message_id": "\(message.id)", "request_id": "\(message.requestId)", "endpoint": "\(message.endpointName)",
