@@ -28,7 +28,7 @@ public struct DispatcherOptions: Sendable {
     public init(globalConcurrency: Int = 256, claimBatch: Int = 64, forwardConcurrency: Int = 16, pollInterval: Duration = .seconds(1),
                 shutdownGrace: Duration = .seconds(10), retry: RetryPolicy = .standard,
                 owner: String = "relay-\(Identifier.make("i", at: Date()))", leaseMargin: TimeInterval = 30,
-                callbackURLConcurrency: Int = 4, instanceTimeout: TimeInterval = 10) {
+                callbackURLConcurrency: Int = 8, instanceTimeout: TimeInterval = 10) {
         self.globalConcurrency = globalConcurrency
         self.claimBatch = claimBatch
         self.forwardConcurrency = forwardConcurrency

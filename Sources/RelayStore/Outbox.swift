@@ -186,7 +186,7 @@ public struct LeaseTerms: Sendable, Equatable {
     public var callbackURLConcurrency: Int
 
     public init(defaultTimeout: TimeInterval, margin: TimeInterval = 30, forwardConcurrency: Int = 16,
-                callbackURLConcurrency: Int = 4) {
+                callbackURLConcurrency: Int = 8) {
         self.defaultTimeout = defaultTimeout
         self.margin = margin
         self.forwardConcurrency = forwardConcurrency

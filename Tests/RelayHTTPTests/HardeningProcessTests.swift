@@ -56,7 +56,7 @@ import Testing
         // Only the relay can read what it keeps.
         func mode(_ path: String) -> Int { ((try? FileManager.default.attributesOfItem(atPath: path)[.posixPermissions]) as? Int) ?? -1 }
         #expect(mode(folder.appendingPathComponent("data").path) == 0o700)
-        for file in [database, database + "-wal", database + "-shm", folder.appendingPathComponent("data/callback.key").path] {
+        for file in [database, database + "-wal", database + "-shm", database + ".lock", folder.appendingPathComponent("data/callback.key").path] {
             #expect(mode(file) == 0o600, "\(file): \(String(mode(file), radix: 8))")
         }
 

@@ -43,6 +43,21 @@ import Testing
         #expect(found?.correlationId == "second")
     }
 
+    /// A database an earlier version left readable by everyone is tightened when the store opens it.
+    @Test func aLooseSQLiteFileIsTightenedWhenOpened() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("relay-modes-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let path = folder.appendingPathComponent("relay.sqlite").path
+        #expect(FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o644]))
+        let store = try SQLiteStore(path: path)
+        try await store.migrate()
+        for file in [path, path + "-wal", path + "-shm"] {
+            let mode = try #require(try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int)
+            #expect(mode == 0o600, "\(file): \(String(mode, radix: 8))")
+        }
+        try await store.close()
+    }
+
     @Test(arguments: allStores) func aSignedOutSessionStaysRevoked(_ kind: StoreKind) async throws {
         let store = try await makeStore(kind)
         #expect(try await store.isConsoleSessionRevoked(nonce: "n1") == false)

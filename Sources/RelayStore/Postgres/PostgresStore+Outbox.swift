@@ -77,46 +77,54 @@ extension PostgresStore {
         }
         var claimed = try await claim(connection, forEndpoint: nil, url: nil, owner: owner, now: now, leaseUntil: leaseUntil,
                                       take: min(limit, lease.forwardConcurrency - busyControlPlane), endpoint: nil,
-                                      forwardLane: .controlPlane)
-        var room = lease.forwardConcurrency - busyByURL.values.reduce(0, +)
-        let dueURLs = try await connection.query("""
-            SELECT DISTINCT url FROM messages
+                                      controlPlaneOnly: true)
+        // The earliest due callback forwards (through the index, never a scan of the backlog), taken in due
+        // order as long as their URL has room and the pool does.
+        var room = min(lease.forwardConcurrency - busyByURL.values.reduce(0, +), limit - claimed.count)
+        guard room > 0 else { return claimed }
+        var perURL = busyByURL
+        var picked: [String] = []
+        for row in try await connection.query("""
+            SELECT id, url FROM messages
             WHERE endpoint_id IS NULL AND state IN ('pending', 'inflight') AND due_at <= \(now) AND deadline > \(now)
               AND COALESCE(sink, 'callback') = 'callback'
-            LIMIT 256
-            """, logger: logger).collect().map { try $0.decode(String.self) }.shuffled()
-        for url in dueURLs where room > 0 && claimed.count < limit {
-            let take = min(lease.callbackURLConcurrency - busyByURL[url, default: 0], room, limit - claimed.count)
-            guard take > 0 else { continue }
-            let lane = try await claim(connection, forEndpoint: nil, url: nil, owner: owner, now: now, leaseUntil: leaseUntil,
-                                       take: take, endpoint: nil, forwardLane: .callback(url))
-            room -= lane.count
-            claimed += lane
+            ORDER BY due_at LIMIT 256
+            FOR UPDATE SKIP LOCKED
+            """, logger: logger).collect() where room > 0 {
+            let (id, url) = try row.decode((String, String).self)
+            guard perURL[url, default: 0] < lease.callbackURLConcurrency else { continue }
+            perURL[url, default: 0] += 1
+            picked.append(id)
+            room -= 1
+        }
+        guard !picked.isEmpty else { return claimed }
+        let rows = try await connection.query("""
+            UPDATE messages m
+            SET state = 'inflight', lease_owner = \(owner), lease_token = m.lease_token + 1, due_at = \(leaseUntil), updated_at = \(now)
+            WHERE m.id = ANY(\(picked))
+            RETURNING \(unescaped: StoreColumns.qualified(StoreColumns.message, "m")), m.lease_token, m.round_start
+            """, logger: logger).collect()
+        claimed += try rows.map { row in
+            let access = row.makeRandomAccess()
+            let message = try PostgresRows.message(access)
+            let roundStart = try access["round_start"].decode(Int.self)
+            return ClaimedMessage(message: message, leaseToken: try access["lease_token"].decode(Int64.self),
+                                  roundAttempt: message.attemptCount - roundStart + 1, endpoint: nil)
         }
         return claimed
-    }
-
-    /// Which forwards one claim statement picks.
-    enum ForwardLane {
-        case controlPlane
-        case callback(String)
     }
 
     /// One claim statement: the due messages picked and locked (SKIP LOCKED), then leased, in one round trip.
     private func claim(_ connection: PostgresConnection, forEndpoint endpointId: String?, url: String?, owner: String,
                        now: Double, leaseUntil: Double, take: Int, endpoint: Endpoint?,
-                       forwardLane: ForwardLane? = nil) async throws -> [ClaimedMessage] {
+                       controlPlaneOnly: Bool = false) async throws -> [ClaimedMessage] {
         guard take > 0 else { return [] }
-        let controlPlaneOnly = forwardLane.map { if case .controlPlane = $0 { true } else { false } } ?? false
-        var callbackURL: String?
-        if case .callback(let url) = forwardLane { callbackURL = url }
         let rows = try await connection.query("""
             WITH picked AS MATERIALIZED (
                 SELECT id FROM messages
                 WHERE endpoint_id IS NOT DISTINCT FROM \(endpointId) AND state IN ('pending', 'inflight')
                   AND due_at <= \(now) AND deadline > \(now)
                   AND (NOT \(controlPlaneOnly) OR COALESCE(sink, 'callback') <> 'callback')
-                  AND (\(callbackURL)::text IS NULL OR (COALESCE(sink, 'callback') = 'callback' AND url = \(callbackURL)))
                 ORDER BY due_at LIMIT \(take)
                 FOR UPDATE SKIP LOCKED
             )

@@ -79,20 +79,35 @@ extension SQLiteStore {
               AND COALESCE(sink, 'callback') = 'callback'
             GROUP BY url
             """, arguments: [now]).map { ($0["url"] as String, $0["busy"] as Int) })
-        var room = lease.forwardConcurrency - busyByURL.values.reduce(0, +)
-        let dueURLs = try String.fetchAll(db, sql: """
-            SELECT DISTINCT url FROM messages
+        // The earliest due callback forwards (through the index, never a scan of the backlog), taken in due
+        // order as long as their URL has room and the pool does.
+        var room = min(lease.forwardConcurrency - busyByURL.values.reduce(0, +), limit - claimed.count)
+        guard room > 0 else { return claimed }
+        var perURL = busyByURL
+        var picked: [String] = []
+        for row in try Row.fetchAllCached(db, sql: """
+            SELECT id, url FROM messages
             WHERE endpoint_id IS NULL AND state IN ('pending', 'inflight') AND due_at <= ? AND deadline > ?
               AND COALESCE(sink, 'callback') = 'callback'
-            LIMIT 256
-            """, arguments: [now, now]).shuffled()
-        for url in dueURLs where room > 0 && claimed.count < limit {
-            let take = min(lease.callbackURLConcurrency - busyByURL[url, default: 0], room, limit - claimed.count)
-            guard take > 0 else { continue }
-            let lane = try claimForwardLane(db, lane: "COALESCE(sink, 'callback') = 'callback' AND url = ?", arguments: [url], now: now,
-                                            owner: owner, take: take, leaseUntil: leaseUntil)
-            room -= lane.count
-            claimed += lane
+            ORDER BY due_at LIMIT 256
+            """, arguments: [now, now]) where room > 0 {
+            let url: String = row["url"]
+            guard perURL[url, default: 0] < lease.callbackURLConcurrency else { continue }
+            perURL[url, default: 0] += 1
+            picked.append(row["id"])
+            room -= 1
+        }
+        guard !picked.isEmpty else { return claimed }
+        claimed += try Row.fetchAll(db, sql: """
+            UPDATE messages
+            SET state = 'inflight', lease_owner = ?, lease_token = lease_token + 1, due_at = ?, updated_at = ?
+            WHERE id IN (\(databaseQuestionMarks(count: picked.count)))
+            RETURNING \(SQLiteRows.messageColumns), lease_token, round_start
+            """, arguments: StatementArguments([owner, leaseUntil, now] as [any DatabaseValueConvertible]) + StatementArguments(picked)).map { row in
+            let message = try SQLiteRows.message(row)
+            let roundStart: Int = row["round_start"]
+            return ClaimedMessage(message: message, leaseToken: row["lease_token"],
+                                  roundAttempt: message.attemptCount - roundStart + 1, endpoint: nil)
         }
         return claimed
     }

@@ -39,7 +39,7 @@ struct Setting: Sendable {
         Setting(key: "delivery.global_concurrency", environment: "RELAY_GLOBAL_CONCURRENCY", defaultValue: "256"),
         Setting(key: "delivery.claim_batch", environment: "RELAY_CLAIM_BATCH", defaultValue: "64"),
         Setting(key: "delivery.forward_concurrency", environment: "RELAY_FORWARD_CONCURRENCY", defaultValue: "16"),
-        Setting(key: "delivery.callback_url_concurrency", environment: "RELAY_CALLBACK_URL_CONCURRENCY", defaultValue: "4"),
+        Setting(key: "delivery.callback_url_concurrency", environment: "RELAY_CALLBACK_URL_CONCURRENCY", defaultValue: "8"),
         Setting(key: "delivery.instance_timeout_ms", environment: "RELAY_INSTANCE_TIMEOUT_MS", defaultValue: "10000"),
         Setting(key: "delivery.circuit_failures", environment: "RELAY_CIRCUIT_FAILURES", defaultValue: "20"),
         Setting(key: "delivery.circuit_probe_interval_ms", environment: "RELAY_CIRCUIT_PROBE_INTERVAL_MS", defaultValue: "30000"),

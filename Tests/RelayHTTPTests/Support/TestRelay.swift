@@ -59,7 +59,7 @@ final class TestRelay: Sendable {
         retry: RetryPolicy = RetryPolicy(base: 0.05, cap: 1, maxAttempts: 5, attemptTimeout: 2, connectTimeout: 1),
         shutdownGrace: Duration = .seconds(5), controlPlane: ControlPlaneSink? = nil,
         callbackKey: [UInt8] = TestRelay.callbackKey, egress: EgressGuard = EgressGuard(policy: EgressPolicy()),
-        circuit: CircuitBreaker = CircuitBreaker(), forwardConcurrency: Int = 16, callbackURLConcurrency: Int = 4,
+        circuit: CircuitBreaker = CircuitBreaker(), forwardConcurrency: Int = 16, callbackURLConcurrency: Int = 8,
         callbackSigningSecret: WebhookSecret? = nil, throttle: FailureThrottle? = nil, logger: Logger? = nil
     ) async throws -> TestRelay {
         let logger = logger ?? {
