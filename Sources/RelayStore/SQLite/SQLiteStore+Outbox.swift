@@ -46,14 +46,7 @@ extension SQLiteStore {
                     )
                     RETURNING \(SQLiteRows.messageColumns), lease_token, round_start
                     """, arguments: [owner, leaseUntil, nowSeconds, endpoint.url, endpoint.id, nowSeconds, nowSeconds, take])
-                for row in rows {
-                    let message = try SQLiteRows.message(row)
-                    let roundStart: Int = row["round_start"]
-                    claimed.append(ClaimedMessage(
-                        message: message, leaseToken: row["lease_token"],
-                        roundAttempt: message.attemptCount - roundStart + 1, endpoint: endpoint
-                    ))
-                }
+                claimed += try rows.map { try Self.claimed($0, endpoint: endpoint) }
             }
             if claimed.count < limit {
                 claimed += try Self.claimForwards(db, now: nowSeconds, owner: owner, limit: limit - claimed.count, lease: lease,
@@ -66,19 +59,18 @@ extension SQLiteStore {
     /// Forwards: the control plane's pool, then the callback URLs' pool, each URL within its own limit.
     private static func claimForwards(_ db: Database, now: Double, owner: String, limit: Int, lease: LeaseTerms,
                                       leaseUntil: Double) throws -> [ClaimedMessage] {
-        let busyControlPlane = try Int.fetchOneCached(db, sql: """
-            SELECT COUNT(*) FROM messages
+        // One pass over the forwards in flight: the control plane's, and each callback URL's.
+        var busyControlPlane = 0
+        var busyByURL: [String: Int] = [:]
+        for row in try Row.fetchAllCached(db, sql: """
+            SELECT COALESCE(sink, 'callback') = 'callback' AS is_callback, url, COUNT(*) AS busy FROM messages
             WHERE endpoint_id IS NULL AND state IN ('pending', 'inflight') AND state = 'inflight' AND due_at > ?
-              AND COALESCE(sink, 'callback') <> 'callback'
-            """, arguments: [now]) ?? 0
-        var claimed = try claimForwardLane(db, lane: "COALESCE(sink, 'callback') <> 'callback'", arguments: [], now: now, owner: owner,
-                                           take: min(limit, lease.forwardConcurrency - busyControlPlane), leaseUntil: leaseUntil)
-        let busyByURL = Dictionary(uniqueKeysWithValues: try Row.fetchAllCached(db, sql: """
-            SELECT url, COUNT(*) AS busy FROM messages
-            WHERE endpoint_id IS NULL AND state IN ('pending', 'inflight') AND state = 'inflight' AND due_at > ?
-              AND COALESCE(sink, 'callback') = 'callback'
-            GROUP BY url
-            """, arguments: [now]).map { ($0["url"] as String, $0["busy"] as Int) })
+            GROUP BY 1, 2
+            """, arguments: [now]) {
+            if row["is_callback"] as Bool { busyByURL[row["url"], default: 0] += row["busy"] as Int } else { busyControlPlane += row["busy"] as Int }
+        }
+        var claimed = try claimControlPlaneForwards(db, now: now, owner: owner, take: min(limit, lease.forwardConcurrency - busyControlPlane),
+                                                    leaseUntil: leaseUntil)
         // The earliest due callback forwards (through the index, never a scan of the backlog), taken in due
         // order as long as their URL has room and the pool does.
         var room = min(lease.forwardConcurrency - busyByURL.values.reduce(0, +), limit - claimed.count)
@@ -103,34 +95,33 @@ extension SQLiteStore {
             SET state = 'inflight', lease_owner = ?, lease_token = lease_token + 1, due_at = ?, updated_at = ?
             WHERE id IN (\(databaseQuestionMarks(count: picked.count)))
             RETURNING \(SQLiteRows.messageColumns), lease_token, round_start
-            """, arguments: StatementArguments([owner, leaseUntil, now] as [any DatabaseValueConvertible]) + StatementArguments(picked)).map { row in
-            let message = try SQLiteRows.message(row)
-            let roundStart: Int = row["round_start"]
-            return ClaimedMessage(message: message, leaseToken: row["lease_token"],
-                                  roundAttempt: message.attemptCount - roundStart + 1, endpoint: nil)
-        }
+            """, arguments: StatementArguments([owner, leaseUntil, now] as [any DatabaseValueConvertible]) + StatementArguments(picked))
+            .map { try Self.claimed($0, endpoint: nil) }
         return claimed
     }
 
-    private static func claimForwardLane(_ db: Database, lane: String, arguments: [String], now: Double, owner: String, take: Int,
-                                         leaseUntil: Double) throws -> [ClaimedMessage] {
+    private static func claimControlPlaneForwards(_ db: Database, now: Double, owner: String, take: Int,
+                                                  leaseUntil: Double) throws -> [ClaimedMessage] {
         guard take > 0 else { return [] }
         return try Row.fetchAllCached(db, sql: """
             UPDATE messages
             SET state = 'inflight', lease_owner = ?, lease_token = lease_token + 1, due_at = ?, updated_at = ?
             WHERE id IN (
                 SELECT id FROM messages
-                WHERE endpoint_id IS NULL AND state IN ('pending', 'inflight') AND due_at <= ? AND deadline > ? AND \(lane)
+                WHERE endpoint_id IS NULL AND state IN ('pending', 'inflight') AND due_at <= ? AND deadline > ?
+                  AND COALESCE(sink, 'callback') <> 'callback'
                 ORDER BY due_at LIMIT ?
             )
             RETURNING \(SQLiteRows.messageColumns), lease_token, round_start
-            """, arguments: StatementArguments([owner, leaseUntil, now, now, now] as [any DatabaseValueConvertible])
-                + StatementArguments(arguments) + StatementArguments([take])).map { row in
-            let message = try SQLiteRows.message(row)
-            let roundStart: Int = row["round_start"]
-            return ClaimedMessage(message: message, leaseToken: row["lease_token"],
-                                  roundAttempt: message.attemptCount - roundStart + 1, endpoint: nil)
-        }
+            """, arguments: [owner, leaseUntil, now, now, now, take]).map { try claimed($0, endpoint: nil) }
+    }
+
+    /// A row a claim statement returned, as the claimed message it is.
+    private static func claimed(_ row: Row, endpoint: Endpoint?) throws -> ClaimedMessage {
+        let message = try SQLiteRows.message(row)
+        let roundStart: Int = row["round_start"]
+        return ClaimedMessage(message: message, leaseToken: row["lease_token"],
+                              roundAttempt: message.attemptCount - roundStart + 1, endpoint: endpoint)
     }
 
     public func complete(_ completion: AttemptCompletion, planner: ForwardPlanner) async throws -> Bool {
