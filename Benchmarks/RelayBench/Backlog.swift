@@ -8,7 +8,7 @@ enum Backlog {
     static func seed(database: String, endpoint name: String, count: Int) async throws {
         guard database.hasPrefix("sqlite:") else { throw BenchError("the backlog scenario seeds SQLite") }
         // Seeding is set-up, not the measurement: it may skip the per-commit fsync.
-        let store = try SQLiteStore(path: String(database.dropFirst("sqlite:".count)), synchronous: .normal)
+        let store = try StoreEngine.sqlite(path: String(database.dropFirst("sqlite:".count)), synchronous: .normal)
         guard let endpoint = try await store.endpoint(idOrName: name) else { throw BenchError("no endpoint \(name)") }
         let now = Date()
         let deadline = now.addingTimeInterval(30 * 86_400)

@@ -25,3 +25,20 @@ public struct PurgeResult: Sendable, Equatable {
         self.attempts = attempts
     }
 }
+
+extension OutboxCounts {
+    /// Every state and reason at zero, so that a gauge reads 0 rather than disappearing.
+    static var zero: OutboxCounts {
+        OutboxCounts(byState: Dictionary(uniqueKeysWithValues: MessageState.allCases.map { ($0, 0) }),
+                     deadByReason: Dictionary(uniqueKeysWithValues: DeadLetterReason.allCases.map { ($0, 0) }))
+    }
+
+    /// Adds one row of `SELECT state, dead_reason, count(*) FROM messages GROUP BY state, dead_reason`.
+    mutating func add(state: String, reason: String?, count: Int) {
+        guard let state = MessageState(rawValue: state) else { return }
+        byState[state, default: 0] += count
+        if state == .dead, let reason = reason.flatMap(DeadLetterReason.init) { deadByReason[reason, default: 0] += count }
+    }
+
+    static let groupedSQL = "SELECT state, dead_reason, count(*) FROM messages GROUP BY state, dead_reason"
+}

@@ -201,14 +201,14 @@ public struct LeaseTerms: Sendable, Equatable {
 }
 
 /// The message columns an attempt's completion writes, from its disposition: one rule for every store.
-struct CompletedMessage {
-    var state: MessageState
-    var dueAt: Double
-    var deadReason: DeadLetterReason?
+public struct CompletedMessage: Sendable, Equatable {
+    public var state: MessageState
+    public var dueAt: Double
+    public var deadReason: DeadLetterReason?
     /// When the attempt ended, in unix seconds: the time every row of the record carries.
-    var now: Double
+    public var now: Double
 
-    init(_ completion: AttemptCompletion) {
+    public init(_ completion: AttemptCompletion) {
         let attempt = completion.attempt
         now = attempt.startedAt.addingTimeInterval(Double(attempt.durationMs) / 1000).timeIntervalSince1970
         switch completion.disposition {

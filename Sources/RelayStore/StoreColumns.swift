@@ -14,6 +14,7 @@ enum StoreColumns {
         id, request_id, endpoint_id, endpoint_name, purpose, url, body, state, attempt_count, due_at, deadline,
         dead_reason, last_error, created_at, updated_at, sink
         """
+    static let callbackEvent = "received_at, path, decision, outcome, endpoint, actor, state, excerpt"
     /// The endpoint columns a read adds: circuit state, which only the outbox writes.
     static let endpointRead = endpoint + ", consecutive_failures, next_probe_at"
 

@@ -49,7 +49,7 @@ import Testing
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let path = folder.appendingPathComponent("relay.sqlite").path
         #expect(FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o644]))
-        let store = try SQLiteStore(path: path)
+        let store = try StoreEngine.sqlite(path: path)
         try await store.migrate()
         for file in [path, path + "-wal", path + "-shm"] {
             let mode = try #require(try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int)

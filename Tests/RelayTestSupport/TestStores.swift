@@ -45,8 +45,8 @@ public enum TestStores {
     public static func open(_ location: StoreLocation, circuit: CircuitBreaker = CircuitBreaker(),
                             logger: Logger = quietLogger) throws -> any RelayStore {
         switch location {
-        case .sqlite(let path): try SQLiteStore(path: path, circuit: circuit, logger: logger)
-        case .postgres(let url): try PostgresStore(url: url, circuit: circuit, maxConnections: 4, logger: logger)
+        case .sqlite(let path): try StoreEngine.sqlite(path: path, circuit: circuit, logger: logger)
+        case .postgres(let url): try StoreEngine.postgres(url: url, circuit: circuit, maxConnections: 4, logger: logger)
         }
     }
 

@@ -1,139 +1,33 @@
+import Foundation
 import Logging
 import PostgresNIO
 
-/// The versioned schema of the PostgreSQL store: the same tables as the SQLite store, in PostgreSQL's
-/// types. Append migrations; never edit a shipped one.
+/// The versioned schema of the PostgreSQL store: `Migrations.all` in PostgreSQL's types, each version
+/// recorded in `relay_migrations` once applied.
 enum PostgresSchema {
-    static let migrations: [(version: String, sql: [String])] = [
-        ("v1-outbox", [
-            """
-            CREATE TABLE endpoints (
-                id TEXT PRIMARY KEY,
-                name TEXT NOT NULL UNIQUE,
-                role TEXT NOT NULL,
-                url TEXT NOT NULL,
-                secrets TEXT NOT NULL,
-                headers TEXT NOT NULL,
-                tools TEXT NOT NULL,
-                max_attempts INTEGER,
-                timeout_ms INTEGER,
-                concurrency INTEGER NOT NULL,
-                enabled BOOLEAN NOT NULL,
-                disabled_reason TEXT,
-                created_at DOUBLE PRECISION NOT NULL,
-                updated_at DOUBLE PRECISION NOT NULL,
-                consecutive_failures INTEGER NOT NULL DEFAULT 0,
-                next_probe_at DOUBLE PRECISION
-            )
-            """,
-            """
-            CREATE TABLE requests (
-                id TEXT PRIMARY KEY,
-                kind TEXT NOT NULL,
-                correlation_id TEXT NOT NULL UNIQUE,
-                approval_request_id BIGINT,
-                tool TEXT NOT NULL,
-                state TEXT NOT NULL,
-                payload BYTEA NOT NULL,
-                callback_url TEXT,
-                deadline DOUBLE PRECISION NOT NULL,
-                decision_reason TEXT,
-                decided_at DOUBLE PRECISION,
-                created_at DOUBLE PRECISION NOT NULL,
-                updated_at DOUBLE PRECISION NOT NULL,
-                decision_actor TEXT,
-                decision_result BYTEA,
-                control_plane_state TEXT,
-                flag TEXT,
-                callback_token_hash TEXT UNIQUE
-            )
-            """,
-            "CREATE INDEX requests_by_approval_request_id ON requests(approval_request_id)",
-            "CREATE INDEX requests_open_by_deadline ON requests(deadline) WHERE state = 'requested'",
-            "CREATE INDEX requests_decided ON requests(updated_at) WHERE state <> 'requested'",
-            """
-            CREATE TABLE idempotency_keys (
-                key TEXT PRIMARY KEY,
-                body_hash TEXT NOT NULL,
-                request_id TEXT NOT NULL REFERENCES requests(id) ON DELETE CASCADE,
-                response_status INTEGER NOT NULL,
-                response_body BYTEA NOT NULL,
-                created_at DOUBLE PRECISION NOT NULL
-            )
-            """,
-            "CREATE INDEX idempotency_keys_by_request ON idempotency_keys(request_id)",
-            """
-            CREATE TABLE messages (
-                id TEXT PRIMARY KEY,
-                request_id TEXT NOT NULL REFERENCES requests(id) ON DELETE CASCADE,
-                endpoint_id TEXT REFERENCES endpoints(id) ON DELETE SET NULL,
-                endpoint_name TEXT NOT NULL,
-                purpose TEXT NOT NULL,
-                url TEXT NOT NULL,
-                body BYTEA NOT NULL,
-                state TEXT NOT NULL,
-                attempt_count INTEGER NOT NULL DEFAULT 0,
-                round_start INTEGER NOT NULL DEFAULT 0,
-                due_at DOUBLE PRECISION NOT NULL,
-                deadline DOUBLE PRECISION NOT NULL,
-                lease_owner TEXT,
-                lease_token BIGINT NOT NULL DEFAULT 0,
-                dead_reason TEXT,
-                dead_at DOUBLE PRECISION,
-                last_error TEXT,
-                created_at DOUBLE PRECISION NOT NULL,
-                updated_at DOUBLE PRECISION NOT NULL,
-                sink TEXT
-            )
-            """,
-            "CREATE INDEX messages_active ON messages(endpoint_id, due_at) WHERE state IN ('pending', 'inflight')",
-            "CREATE INDEX messages_by_request ON messages(request_id)",
-            "CREATE INDEX messages_active_by_deadline ON messages(deadline) WHERE state IN ('pending', 'inflight')",
-            "CREATE INDEX messages_dead ON messages(dead_at, id) WHERE state = 'dead'",
-            """
-            CREATE TABLE attempts (
-                id BIGSERIAL PRIMARY KEY,
-                message_id TEXT NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
-                number INTEGER NOT NULL,
-                started_at DOUBLE PRECISION NOT NULL,
-                duration_ms INTEGER NOT NULL,
-                status_code INTEGER,
-                error TEXT,
-                response_excerpt TEXT,
-                outcome TEXT NOT NULL
-            )
-            """,
-            "CREATE INDEX attempts_by_message ON attempts(message_id)",
-        ]),
-        // The console's activity figures read the last hour and day of attempts.
-        ("v2-attempts-by-time", ["CREATE INDEX attempts_by_started_at ON attempts(started_at)"]),
-        // SPEC §11: an approval_request_id names one open request; each instance heartbeats, and a dead one's
-        // leases are found by owner; console sign-outs hold on every instance.
-        ("v3-hardening", [
-            """
-            CREATE UNIQUE INDEX requests_open_by_approval_request_id ON requests(approval_request_id)
-                WHERE approval_request_id IS NOT NULL AND state IN ('requested', 'approved')
-            """,
-            "CREATE INDEX messages_inflight_by_owner ON messages(lease_owner) WHERE state = 'inflight'",
-            "CREATE TABLE instances (id TEXT PRIMARY KEY, started_at DOUBLE PRECISION NOT NULL, heartbeat_at DOUBLE PRECISION NOT NULL)",
-            "CREATE TABLE console_revocations (nonce TEXT PRIMARY KEY, expires_at DOUBLE PRECISION NOT NULL)",
-            // SPEC §16: every callback that names a request is kept in its timeline.
-            """
-            CREATE TABLE callback_events (
-                id BIGSERIAL PRIMARY KEY,
-                request_id TEXT NOT NULL REFERENCES requests(id) ON DELETE CASCADE,
-                received_at DOUBLE PRECISION NOT NULL,
-                path TEXT NOT NULL,
-                decision TEXT NOT NULL,
-                outcome TEXT NOT NULL,
-                endpoint TEXT,
-                actor TEXT,
-                state TEXT NOT NULL,
-                excerpt TEXT
-            )
-            """,
-            "CREATE INDEX callback_events_by_request ON callback_events(request_id)",
-        ]),
+    static let migrations: [(version: String, sql: [String])] = Migrations.all.render(.postgres)
+
+    /// Earlier releases kept a list of PostgreSQL's own beside SQLite's, under other names; the one list took
+    /// SQLite's. An old name recorded in `relay_migrations` stands for these versions of the one list, whose
+    /// content it already made: the old v1-outbox was today's v1 to v5 at once (with two differences that
+    /// `oldOutboxToday` settles), v2-attempts-by-time is v6, v3-hardening is v7 with v8's instances table.
+    /// Translated once, in the migration's transaction. The old rows stay: during a rolling upgrade an instance
+    /// still on the earlier release checks for them, and would otherwise report not ready or migrate again.
+    static let renamedVersions: [(old: String, new: [String])] = [
+        ("v1-outbox", ["v1-outbox", "v2-decisions", "v3-circuit", "v4-retention", "v5-deadline-index"]),
+        ("v2-attempts-by-time", ["v6-attempts-by-time"]),
+        ("v3-hardening", ["v7-hardening", "v8-instances"]),
+    ]
+
+    /// What makes a database of the old v1-outbox exactly what v1 to v5 make, so that an upgraded database is
+    /// a fresh one's twin. Run once, when it is translated. The old v1-outbox declared callback_token_hash
+    /// UNIQUE inline, where v2-decisions makes the index requests_by_callback_token (the same rule, named the
+    /// one list's way); and messages_active_by_deadline was added to it after the first PostgreSQL release,
+    /// whose databases lack it.
+    static let oldOutboxToday = [
+        "CREATE UNIQUE INDEX IF NOT EXISTS requests_by_callback_token ON requests(callback_token_hash)",
+        "ALTER TABLE requests DROP CONSTRAINT IF EXISTS requests_callback_token_hash_key",
+        "CREATE INDEX IF NOT EXISTS messages_active_by_deadline ON messages(deadline) WHERE state IN ('pending', 'inflight')",
     ]
 
     /// Serializes migrations across instances starting at once.
@@ -144,4 +38,62 @@ enum PostgresSchema {
 
     /// The NOTIFY channel of "a message became due".
     static let dueChannel = "relay_due"
+
+    /// Brings the schema up to date, in the transaction `connection` is in.
+    static func migrate(_ connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query("SELECT pg_advisory_xact_lock(\(migrationLockKey))", logger: logger)
+        try await connection.query("""
+            CREATE TABLE IF NOT EXISTS relay_migrations (version TEXT PRIMARY KEY, applied_at DOUBLE PRECISION NOT NULL)
+            """, logger: logger)
+        let applied = try await renameOldVersions(connection, logger: logger)
+        for migration in migrations where !applied.contains(migration.version) {
+            for statement in migration.sql {
+                try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+            }
+            try await record(migration.version, connection, logger: logger)
+            logger.info("migration applied", metadata: ["version": "\(migration.version)"])
+        }
+    }
+
+    /// True when every version of the one list is recorded.
+    static func isMigrated(_ connection: PostgresConnection, logger: Logger) async throws -> Bool {
+        let versions = migrations.map(\.version)
+        let count = try await connection.query("""
+            SELECT count(*) FROM relay_migrations WHERE version = ANY(\(versions))
+            """, logger: logger).collect().first?.decode(Int.self) ?? 0
+        return count == versions.count
+    }
+
+    /// The recorded versions once the old names (`renamedVersions`) are translated.
+    private static func renameOldVersions(_ connection: PostgresConnection, logger: Logger) async throws -> Set<String> {
+        var applied = Set(try await connection.query("SELECT version FROM relay_migrations", logger: logger)
+            .collect().map { try $0.decode(String.self) })
+        var outboxTranslated = false
+        for (old, new) in renamedVersions where applied.contains(old) {
+            let missing = new.filter { !applied.contains($0) }
+            for version in missing { try await record(version, connection, logger: logger) }
+            applied.formUnion(missing)
+            if !missing.isEmpty {
+                logger.info("migration version of the earlier list renamed",
+                            metadata: ["old": "\(old)", "new": "\(new.joined(separator: ", "))"])
+            }
+            if old == "v1-outbox" && !missing.isEmpty { outboxTranslated = true }
+        }
+        if outboxTranslated {
+            for statement in oldOutboxToday { try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger) }
+            // The old v1-outbox made v7-hardening's idempotency_keys_by_request too: a database the old
+            // v3-hardening never reached would fail v7 on it, so it goes, and v7 makes it again.
+            if !applied.contains("v7-hardening") {
+                try await connection.query("DROP INDEX IF EXISTS idempotency_keys_by_request", logger: logger)
+            }
+        }
+        return applied
+    }
+
+    private static func record(_ version: String, _ connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query("""
+            INSERT INTO relay_migrations (version, applied_at) VALUES (\(version), \(Date().timeIntervalSince1970))
+            ON CONFLICT (version) DO NOTHING
+            """, logger: logger)
+    }
 }

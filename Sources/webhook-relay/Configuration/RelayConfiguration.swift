@@ -23,7 +23,7 @@ struct RelayConfiguration {
     var retry: RetryPolicy
     var dispatcher: DispatcherOptions
     var retention: RetentionOptions
-    var sqliteSynchronous: SQLiteStore.Synchronous
+    var sqliteSynchronous: SQLiteDriver.Synchronous
     var postgresConnections: Int
     /// How long an operation waits for a pooled connection before probing the database's port.
     var postgresLeaseTimeout: Duration
@@ -162,7 +162,7 @@ struct RelayConfiguration {
             interval: .seconds(try values.int("retention.sweep_interval_sec", in: 1...86_400)),
             batchSize: try values.int("retention.batch_size", in: 1...10_000)
         )
-        guard let synchronous = SQLiteStore.Synchronous(rawValue: (values.string("sqlite.synchronous") ?? "full").uppercased()) else {
+        guard let synchronous = SQLiteDriver.Synchronous(rawValue: (values.string("sqlite.synchronous") ?? "full").uppercased()) else {
             throw ConfigurationError("sqlite.synchronous must be full or normal")
         }
         guard let egressMode = EgressPolicy.Mode(rawValue: values.string("egress.mode") ?? "default") else {
@@ -260,11 +260,11 @@ struct RelayConfiguration {
     func openStore(logger: Logger) throws -> any RelayStore {
         switch database {
         case .sqlite(let path):
-            return try SQLiteStore(path: path, synchronous: sqliteSynchronous, circuit: circuit, logger: logger)
+            return try StoreEngine.sqlite(path: path, synchronous: sqliteSynchronous, circuit: circuit, logger: logger)
         case .postgres(let url):
             do {
-                return try PostgresStore(url: url, circuit: circuit, maxConnections: postgresConnections,
-                                         leaseTimeout: postgresLeaseTimeout, operationTimeout: postgresOperationTimeout, logger: logger)
+                return try StoreEngine.postgres(url: url, circuit: circuit, maxConnections: postgresConnections,
+                                              leaseTimeout: postgresLeaseTimeout, operationTimeout: postgresOperationTimeout, logger: logger)
             } catch {
                 throw ConfigurationError("database (RELAY_DATABASE) is not a usable PostgreSQL URL: \(error); expected postgres://user:password@host:5432/database")
             }

@@ -2,17 +2,14 @@ import Foundation
 import GRDB
 import Logging
 import RelayCore
-import Synchronization
 
-/// The embedded store: one SQLite file in WAL mode through GRDB, writes grouped into shared transactions.
-public final class SQLiteStore: RelayStore {
+/// The embedded backend: one SQLite file in WAL mode through GRDB, writes grouped into shared
+/// transactions (group commit). One `serve` owns the file (`ServeLock`), so its single writer serializes
+/// every decision without row locks.
+public final class SQLiteDriver: StoreDriver {
     let pool: DatabasePool
     let committer: GroupCommitter
     let logger: Logger
-    /// When a failing endpoint is paused and probed.
-    let circuit: CircuitBreaker
-    /// Whether this process has returned what an earlier one left in flight (`reclaimLeases`).
-    let leftoversReclaimed = Atomic<Bool>(false)
 
     /// How hard SQLite works to make a commit durable.
     public enum Synchronous: String, Sendable {
@@ -23,8 +20,7 @@ public final class SQLiteStore: RelayStore {
     }
 
     /// Opens (creating when missing) the database file at `path`.
-    public init(path: String, synchronous: Synchronous = .full, circuit: CircuitBreaker = CircuitBreaker(),
-                logger: Logger = Logger(label: "relay.store")) throws {
+    public init(path: String, synchronous: Synchronous = .full, logger: Logger = Logger(label: "relay.store")) throws {
         try SQLiteFiles.prepare(path: path)
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
@@ -35,7 +31,27 @@ public final class SQLiteStore: RelayStore {
         self.pool = try DatabasePool(path: path, configuration: configuration)
         self.committer = GroupCommitter(writer: pool)
         self.logger = logger
-        self.circuit = circuit
+    }
+
+    public var ownsDatabaseAlone: Bool { true }
+
+    public func perform<Result: Sendable>(_ step: StoreStep<Result>, access: StoreAccess) async throws -> Result {
+        switch access {
+        case .write: try await committer.write { db in try Self.run(step, db) }
+        case .read: try await pool.read { db in try Self.run(step, db) }
+        }
+    }
+
+    /// The chain of steps, in the one transaction `db` is in.
+    static func run<Result>(_ first: StoreStep<Result>, _ db: Database) throws -> Result {
+        var step = first
+        while true {
+            switch step {
+            case .read(let query, let next): step = try next(try answer(query, db))
+            case .write(let writes, let next): step = try next(try writes.map { try execute($0, db) })
+            case .done(let result): return result
+            }
+        }
     }
 
     public func migrate() async throws {
@@ -55,5 +71,10 @@ public final class SQLiteStore: RelayStore {
 
     public func close() async throws {
         try pool.close()
+    }
+
+    /// One process owns the file: the in-process wake-up already covers every due message.
+    public func dueSignals() -> AsyncStream<Void> {
+        AsyncStream { $0.finish() }
     }
 }

@@ -6,14 +6,12 @@ import PostgresNIO
 import RelayCore
 import Synchronization
 
-/// The scale-out store (SPEC §9): several relay instances on one PostgreSQL database. Claims lock with
+/// The scale-out backend: several relay instances on one PostgreSQL database. Claims lock with
 /// `FOR UPDATE SKIP LOCKED`, leases carry fencing tokens, a decision locks its request row, and no lock
 /// or transaction is ever held across an HTTP call. Wake-ups travel by `NOTIFY`, polling stays the fallback.
-public final class PostgresStore: RelayStore {
+public final class PostgresDriver: StoreDriver {
     let client: PostgresClient
     let logger: Logger
-    /// When a failing endpoint is paused and probed.
-    let circuit: CircuitBreaker
     /// How long an operation waits for a pooled connection before it answers `StoreError.unavailable`:
     /// while the database is down the pool keeps trying to connect and would otherwise hold callers
     /// (an HTTP request among them) until it is back.
@@ -25,7 +23,7 @@ public final class PostgresStore: RelayStore {
     private let runner: Task<Void, Never>
 
     /// Connects lazily to the database at `url` (`postgres://user:password@host:port/database?sslmode=…`).
-    public init(url: String, circuit: CircuitBreaker = CircuitBreaker(), maxConnections: Int = 20,
+    public init(url: String, maxConnections: Int = 20,
                 leaseTimeout: Duration = .seconds(5), operationTimeout: Duration = .seconds(30), logger: Logger = Logger(label: "relay.store")) throws {
         let location = try PostgresLocation(url: url)
         var configuration = location.clientConfiguration
@@ -33,43 +31,49 @@ public final class PostgresStore: RelayStore {
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.client = client
         self.logger = logger
-        self.circuit = circuit
         self.leaseTimeout = leaseTimeout
         self.address = (location.host, location.port)
         self.operationTimeout = max(operationTimeout, leaseTimeout)
         self.runner = Task { await client.run() }
     }
 
-    public func migrate() async throws {
-        try await transaction { connection in
-            try await connection.query("SELECT pg_advisory_xact_lock(\(PostgresSchema.migrationLockKey))", logger: self.logger)
-            try await connection.query("""
-                CREATE TABLE IF NOT EXISTS relay_migrations (version TEXT PRIMARY KEY, applied_at DOUBLE PRECISION NOT NULL)
-                """, logger: self.logger)
-            let applied = Set(try await connection.query("SELECT version FROM relay_migrations", logger: self.logger)
-                .collect().map { try $0.decode(String.self) })
-            for migration in PostgresSchema.migrations where !applied.contains(migration.version) {
-                for statement in migration.sql {
-                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: self.logger)
-                }
-                try await connection.query("""
-                    INSERT INTO relay_migrations (version, applied_at) VALUES (\(migration.version), \(Date().timeIntervalSince1970))
-                    """, logger: self.logger)
-                self.logger.info("migration applied", metadata: ["version": "\(migration.version)"])
-            }
-            return ()
+    /// Instances share the database and heartbeat; each takes over a stale one's leases.
+    public var ownsDatabaseAlone: Bool { false }
+
+    public func perform<Result: Sendable>(_ step: StoreStep<Result>, access: StoreAccess) async throws -> Result {
+        switch access {
+        case .write: try await transaction { connection in try await self.run(step, connection) }
+        case .read: try await read { connection in try await self.run(step, connection) }
         }
+    }
+
+    /// The chain of steps on the one connection (and transaction) `connection` holds.
+    func run<Result>(_ first: StoreStep<Result>, _ connection: PostgresConnection) async throws -> Result {
+        var step = first
+        while true {
+            switch step {
+            case .read(let query, let next):
+                step = try next(try await answer(query, connection))
+            case .write(let writes, let next):
+                var answers: [StoreValue] = []
+                answers.reserveCapacity(writes.count)
+                for write in writes { answers.append(try await execute(write, connection)) }
+                step = try next(answers)
+            case .done(let result):
+                return result
+            }
+        }
+    }
+
+    public func migrate() async throws {
+        let logger = self.logger
+        try await transaction { connection in try await PostgresSchema.migrate(connection, logger: logger) }
     }
 
     public func isReady() async -> Bool {
         do {
-            let versions = PostgresSchema.migrations.map(\.version)
-            let count = try await read { connection in
-                try await connection.query("""
-                    SELECT count(*) FROM relay_migrations WHERE version = ANY(\(versions))
-                    """, logger: self.logger).collect().first?.decode(Int.self) ?? 0
-            }
-            return count == versions.count
+            let logger = self.logger
+            return try await read { connection in try await PostgresSchema.isMigrated(connection, logger: logger) }
         } catch {
             logger.warning("store not ready", metadata: ["error": "\(String(reflecting: error))"])
             return false
@@ -248,11 +252,6 @@ public final class PostgresStore: RelayStore {
     static func isRace(_ error: PSQLError) -> Bool {
         // unique_violation, serialization_failure, deadlock_detected
         ["23505", "40001", "40P01"].contains(error.serverInfo?[.sqlState] ?? "")
-    }
-
-    /// Asks every instance's dispatcher to look for due work once this transaction commits.
-    func notifyDue(_ connection: PostgresConnection) async throws {
-        try await connection.query("SELECT pg_notify(\(PostgresSchema.dueChannel), '')", logger: logger)
     }
 }
 

@@ -1,0 +1,17 @@
+import Foundation
+
+/// What a backend provides to the engine (River's driver interface is the model): it runs an operation's
+/// chain of steps in one transaction, answering each query and write in its dialect, and it owns its
+/// schema and connections. It decides nothing: every rule is the engine's.
+public protocol StoreDriver: Sendable {
+    /// Runs `step` and everything it leads to in one transaction (`.write`) or one consistent read (`.read`).
+    func perform<Result: Sendable>(_ step: StoreStep<Result>, access: StoreAccess) async throws -> Result
+    /// True when one process owns the database (SQLite under `serve`'s lock): every lease it finds at start
+    /// that is not its own was left by an earlier process.
+    var ownsDatabaseAlone: Bool { get }
+    func migrate() async throws
+    func isReady() async -> Bool
+    func close() async throws
+    /// Yields when another process sharing the database may have made a message due.
+    func dueSignals() -> AsyncStream<Void>
+}

@@ -1,0 +1,158 @@
+import Foundation
+import RelayCore
+import Synchronization
+
+extension StoreEngine {
+    public func claimDue(now: Date, owner: String, limit: Int, lease: LeaseTerms) async throws -> [ClaimedMessage] {
+        guard limit > 0 else { return [] }
+        let probeInterval = circuit.probeInterval
+        return try await write(.read(.endpointLoads(now: now)) { loads in
+            // Shuffled so that no endpoint is always served first when the limit is short.
+            Self.claimDeliveries((try loads.loads).shuffled()[...], claimed: [], now: now, owner: owner, limit: limit,
+                                 lease: lease, probeInterval: probeInterval)
+        })
+    }
+
+    /// Claims from each endpoint in turn what its concurrency, its circuit and the remaining limit allow, then the forwards.
+    private static func claimDeliveries(_ loads: ArraySlice<EndpointLoad>, claimed: [ClaimedMessage], now: Date, owner: String,
+                                        limit: Int, lease: LeaseTerms, probeInterval: TimeInterval) -> StoreStep<[ClaimedMessage]> {
+        guard claimed.count < limit, let load = loads.first else {
+            return claimed.count < limit ? claimForwards(claimed: claimed, now: now, owner: owner, limit: limit, lease: lease) : .done(claimed)
+        }
+        let rest = loads.dropFirst()
+        let (take, probe) = ClaimRule.take(from: load, room: limit - claimed.count, now: now)
+        guard take > 0 else {
+            return claimDeliveries(rest, claimed: claimed, now: now, owner: owner, limit: limit, lease: lease, probeInterval: probeInterval)
+        }
+        var writes: [StoreWrite] = probe ? [.setNextProbe(endpointId: load.endpoint.id, at: now.addingTimeInterval(probeInterval))] : []
+        writes.append(.claimDeliveries(endpoint: load.endpoint, owner: owner, now: now,
+                                       leaseUntil: now.addingTimeInterval(lease.duration(for: load.endpoint)), take: take))
+        return .write(writes) { answers in
+            claimDeliveries(rest, claimed: claimed + (try answers.last!.claimed), now: now, owner: owner, limit: limit, lease: lease,
+                            probeInterval: probeInterval)
+        }
+    }
+
+    /// Forwards: the control plane's pool, then the callback URLs' pool, each URL within its own limit.
+    private static func claimForwards(claimed: [ClaimedMessage], now: Date, owner: String, limit: Int,
+                                      lease: LeaseTerms) -> StoreStep<[ClaimedMessage]> {
+        let leaseUntil = now.addingTimeInterval(lease.duration(for: nil))
+        return .read(.forwardClaimPermit) { permit in
+            guard try permit.flag else { return .done(claimed) }
+            return .read(.forwardLoad(now: now)) { reading in
+                let load = try reading.forwardLoad
+                let take = ClaimRule.controlPlaneTake(load, room: limit - claimed.count, lease: lease)
+                let controlPlane: StoreStep<[ClaimedMessage]>.Continue = { forwards in
+                    let claimed = claimed + forwards
+                    guard claimed.count < limit else { return .done(claimed) }
+                    return .read(.callbackForwardCandidates(now: now, limit: ClaimRule.candidateWindow)) { candidates in
+                        let picked = ClaimRule.callbackForwards(try candidates.candidates, load: load, room: limit - claimed.count, lease: lease)
+                        guard !picked.isEmpty else { return .done(claimed) }
+                        return .write([.claimMessages(ids: picked, owner: owner, now: now, leaseUntil: leaseUntil)]) { answers in
+                            .done(claimed + (try answers[0].claimed))
+                        }
+                    }
+                }
+                guard take > 0 else { return try controlPlane([]) }
+                return .write([.claimControlPlaneForwards(owner: owner, now: now, leaseUntil: leaseUntil, take: take)]) { answers in
+                    try controlPlane(try answers[0].claimed)
+                }
+            }
+        }
+    }
+
+    public func complete(_ completion: AttemptCompletion, planner: ForwardPlanner) async throws -> Bool {
+        let record = CompletedMessage(completion)
+        let now = Date(timeIntervalSince1970: record.now)
+        let circuit = self.circuit
+        // The fencing check first: only the holder of the current lease token records a result.
+        return try await write(.write([.completeMessage(id: completion.messageId, leaseToken: completion.leaseToken, record,
+                                                        error: completion.attempt.error)]) { answers in
+            guard let fenced = try answers[0].fenced else { return .done(false) }
+            var writes: [StoreWrite] = [.insertAttempt(completion.attempt)]
+            if let answer = completion.controlPlaneAnswer {
+                writes.append(.recordControlPlaneAnswer(requestId: fenced.requestId, answer, at: now))
+            }
+            return .write(writes) { _ in
+                try Self.applyAnswerDecisions(completion, fenced: fenced, planner: planner, now: now) {
+                    try Self.moveCircuit(completion, fenced: fenced, circuit: circuit, now: now)
+                }
+            }
+        })
+    }
+
+    /// A synchronous adapter's decision, then a stuck adapter's failure when no other delivery of the request
+    /// can still succeed (SPEC §16: the caller learns now, not at the deadline), each through the decision rule.
+    private static func applyAnswerDecisions(_ completion: AttemptCompletion, fenced: FencedMessage, planner: ForwardPlanner, now: Date,
+                                             then next: @escaping @Sendable () throws -> StoreStep<Bool>) throws -> StoreStep<Bool> {
+        let decided: @Sendable () throws -> StoreStep<Bool> = {
+            guard let failure = completion.requestFailure else { return try next() }
+            return .read(.liveDeliveries(requestId: fenced.requestId, excluding: completion.messageId)) { live in
+                guard try live.count == 0 else { return try next() }
+                return .read(.request(.id(fenced.requestId), lock: true)) { found in
+                    guard let request = try found.request else { return try next() }
+                    return .write(DecisionRule.apply(failure, to: request, planner: planner, now: now).writes, then: next)
+                }
+            }
+        }
+        guard let decision = completion.decision else { return try decided() }
+        return .read(.request(.id(fenced.requestId), lock: true)) { found in
+            guard let request = try found.request else { return try decided() }
+            return .write(DecisionRule.apply(decision, to: request, planner: planner, now: now).writes, then: decided)
+        }
+    }
+
+    /// The endpoint's circuit after the attempt, and its disabling after a 410.
+    private static func moveCircuit(_ completion: AttemptCompletion, fenced: FencedMessage, circuit: CircuitBreaker,
+                                    now: Date) throws -> StoreStep<Bool> {
+        guard let endpointId = fenced.endpointId else { return .done(true) }
+        let disable: [StoreWrite] = completion.disableEndpointReason.map { [.disableEndpoint(id: endpointId, reason: $0, at: now)] } ?? []
+        return .read(.circuit(endpointId: endpointId)) { reading in
+            var writes: [StoreWrite] = []
+            if let stored = try reading.circuit,
+               let changed = circuit.after(attemptSucceeded: completion.attempt.outcome == .delivered,
+                                           previousFailures: stored.consecutiveFailures, nextProbeAt: stored.nextProbeAt, now: now) {
+                writes.append(.setCircuit(endpointId: endpointId, consecutiveFailures: changed.consecutiveFailures,
+                                          nextProbeAt: changed.nextProbeAt))
+            }
+            return .finish(writes + disable, true)
+        }
+    }
+
+    public func reclaimLeases(owner: String, now: Date, instanceTimeout: TimeInterval) async throws -> Int {
+        var writes: [StoreWrite] = [.heartbeat(owner: owner, now: now)]
+        if driver.ownsDatabaseAlone {
+            // Only the process holding the database dispatches, so after the first call there is nobody else's lease to find.
+            if leftoversReclaimed.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged {
+                writes.append(.reclaimAllBut(owner: owner, now: now))
+            }
+        } else {
+            writes.append(.reclaimFromStaleInstances(owner: owner, now: now, staleBefore: now.addingTimeInterval(-instanceTimeout)))
+        }
+        let counted = writes.count > 1
+        return try await write(.write(writes) { answers in
+            guard counted, case .count(let reclaimed) = answers[1], reclaimed > 0 else { return .done(0) }
+            return .finish([.notifyDue], reclaimed)
+        })
+    }
+
+    public func releaseLeases(owner: String, now: Date) async throws -> Int {
+        try await write(.write([.releaseLeases(owner: owner, now: now)]) { answers in
+            let released = try answers[0].count
+            return released > 0 ? .finish([.notifyDue], released) : .done(0)
+        })
+    }
+
+    public func deadLetterExpired(now: Date) async throws -> Int {
+        try await write(.write([.deadLetterPastDeadline(now: now)]) { .done(try $0[0].count) })
+    }
+
+    public func nextDueAt() async throws -> Date? {
+        try await read(.nextDueAt) { try $0.time }
+    }
+}
+
+extension StoreStep {
+    /// The rest of an operation, given what a step answered.
+    typealias Continue = @Sendable ([ClaimedMessage]) throws -> StoreStep<Result>
+}
