@@ -73,12 +73,25 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The use cases between delivery and the doors: submit, decide, endpoint and dead-letter administration,
+        // and the documents every door shows. No HTTP, no command line.
+        .target(
+            name: "RelayApplication",
+            dependencies: [
+                "RelayCore",
+                "RelayStore",
+                "RelayDelivery",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "RelayHTTP",
             dependencies: [
                 "RelayCore",
                 "RelayStore",
                 "RelayDelivery",
+                "RelayApplication",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -92,23 +105,39 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The configuration and the one builder of the running relay: `serve`, the tests and the benchmark's relay use it.
+        .target(
+            name: "RelayAssembly",
+            dependencies: [
+                "RelayCore",
+                "RelayStore",
+                "RelayDelivery",
+                "RelayApplication",
+                "RelayHTTP",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "webhook-relay",
             dependencies: [
                 "RelayCore",
                 "RelayStore",
                 "RelayDelivery",
-                "RelayHTTP",
+                "RelayApplication",
+                "RelayAssembly",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "Yams", package: "Yams"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -150,7 +179,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RelayStoreTests",
-            dependencies: ["RelayCore", "RelayStore", "RelayTestSupport"],
+            dependencies: ["RelayCore", "RelayStore", "RelayTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -160,6 +189,8 @@ let package = Package(
                 "RelayStore",
                 "RelayDelivery",
                 "RelayHTTP",
+                "RelayApplication",
+                "RelayAssembly",
                 "RelayTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

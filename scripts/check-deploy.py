@@ -16,7 +16,7 @@ def problem(where, text):
     problems.append(f"{where}: {text}")
 
 
-settings_source = (root / "Sources/webhook-relay/Configuration/Setting.swift").read_text()
+settings_source = (root / "Sources/RelayAssembly/Configuration/Setting.swift").read_text()
 settings = re.findall(r'Setting\(key: "([^"]+)", environment: "([^"]+)"', settings_source)
 known_env = {env for _, env in settings}
 known_keys = {key for key, _ in settings}

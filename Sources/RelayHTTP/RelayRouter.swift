@@ -4,37 +4,33 @@ import HummingbirdCore
 import Logging
 import NIOCore
 import Prometheus
+import RelayApplication
 import RelayCore
 import RelayDelivery
 import RelayStore
 
-/// Everything a route needs, built once at start-up.
+/// Everything a route needs, built once at start-up: the use cases, and what only the HTTP surface knows.
 public struct RelayDependencies: Sendable {
-    public var store: any RelayStore
+    public var application: RelayApplication
     public var settings: RelaySettings
-    public var clock: any RelayClock
-    /// Poked after a commit that makes a message due, so the dispatcher need not wait for its poll.
-    public var wake: WakeSignal
-    /// Forward planning and callback capabilities, shared with the dispatcher.
-    public var routing: DeliveryRouting
-    /// Where the relay's series are recorded, and the registry `/metrics` renders them from.
-    public var metrics: RelayMetrics
+    /// The registry `/metrics` renders the relay's series from (the application records into it).
     public var metricsRegistry: PrometheusCollectorRegistry
     /// Failed credentials per client address, on every door.
     public var throttle: FailureThrottle
 
-    public init(store: any RelayStore, settings: RelaySettings, clock: any RelayClock, wake: WakeSignal, routing: DeliveryRouting,
-                metricsRegistry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+    public init(application: RelayApplication, settings: RelaySettings, metricsRegistry: PrometheusCollectorRegistry,
                 throttle: FailureThrottle = FailureThrottle()) {
-        self.throttle = throttle
-        self.store = store
+        self.application = application
         self.settings = settings
-        self.clock = clock
-        self.wake = wake
-        self.routing = routing
         self.metricsRegistry = metricsRegistry
-        self.metrics = RelayMetrics(factory: Self.metricsFactory(metricsRegistry))
+        self.throttle = throttle
     }
+
+    public var store: any RelayStore { application.store }
+    public var clock: any RelayClock { application.clock }
+    public var wake: WakeSignal { application.wake }
+    public var routing: DeliveryRouting { application.routing }
+    public var metrics: RelayMetrics { application.metrics }
 
     /// The swift-metrics factory over `registry`, with the delivery-latency buckets long enough for retries.
     public static func metricsFactory(_ registry: PrometheusCollectorRegistry) -> PrometheusMetricsFactory {

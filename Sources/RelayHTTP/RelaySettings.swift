@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOCore
+import RelayApplication
 import RelayCore
 import RelayDelivery
 
@@ -9,12 +10,7 @@ public struct RelaySettings: Sendable {
     public var adminToken: String?
     public var submitToken: String?
     public var callbackToken: String?
-    public var defaultRequestTimeout: TimeInterval
     public var maxBodyBytes: Int
-    /// Concurrency of an endpoint registered without one.
-    public var defaultEndpointConcurrency: Int
-    /// How long a rotated-out secret keeps signing.
-    public var secretRotationGrace: TimeInterval
     /// A connection with no bytes moving for this long is closed: a stalled body does not hold it forever.
     public var idleTimeout: TimeInterval
     /// A request must arrive whole within this, counted from when the relay starts waiting for it.
@@ -27,9 +23,7 @@ public struct RelaySettings: Sendable {
     public var consoleSessionHours: Int
 
     public init(adminToken: String? = nil, submitToken: String? = nil, callbackToken: String? = nil,
-                defaultRequestTimeout: TimeInterval = 3600,
-                maxBodyBytes: Int = 256 * 1024, defaultEndpointConcurrency: Int = 8,
-                secretRotationGrace: TimeInterval = 86400, idleTimeout: TimeInterval = 30,
+                maxBodyBytes: Int = 256 * 1024, idleTimeout: TimeInterval = 30,
                 consoleEnabled: Bool = true, consoleSessionHours: Int = 8, requestReadTimeout: TimeInterval = 30,
                 maxConnections: Int = 512) {
         self.requestReadTimeout = requestReadTimeout
@@ -37,10 +31,7 @@ public struct RelaySettings: Sendable {
         self.adminToken = adminToken
         self.submitToken = submitToken
         self.callbackToken = callbackToken
-        self.defaultRequestTimeout = defaultRequestTimeout
         self.maxBodyBytes = maxBodyBytes
-        self.defaultEndpointConcurrency = defaultEndpointConcurrency
-        self.secretRotationGrace = secretRotationGrace
         self.idleTimeout = idleTimeout
         self.consoleEnabled = consoleEnabled
         self.consoleSessionHours = consoleSessionHours

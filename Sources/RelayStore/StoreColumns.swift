@@ -3,8 +3,7 @@ import Foundation
 /// The column lists every store selects and inserts, in one order (the row decoders rely on the names).
 enum StoreColumns {
     static let endpoint = """
-        id, name, role, url, secrets, headers, tools, max_attempts, timeout_ms, concurrency, enabled,
-        disabled_reason, created_at, updated_at
+        id, name, role, url, secrets, settings, enabled, disabled_reason, created_at, updated_at, declared_in
         """
     static let request = """
         id, kind, correlation_id, approval_request_id, tool, state, payload, callback_url, deadline,

@@ -94,19 +94,52 @@ import Testing
         #expect(accepted > 100, "the generator reached acceptance \(accepted) times")
     }
 
-    @Test func decisionNormalizationNeverInventsADecision() {
+    /// Random words and reasons through every door: each normalizes exactly as SPEC §5's table says (restated
+    /// here as the oracle), keeps the reason and result it came with, and anything else is refused naming its field.
+    @Test func decisionNormalizationFollowsTheTableForAnyWord() {
         var random = SeededRandom(state: 3)
+        let words = Self.words + ["approved", "denied", "failed", "Deny", "SUCCESS", DecisionNormalization.approvalTimeout]
+        let reasons: [String?] = [nil, "ok", DecisionNormalization.approvalTimeout, "Approval Timeout", DecisionNormalization.executionTimeout]
         for _ in 0..<Self.iterations {
-            let word = Self.words.randomElement(using: &random)!
-            let incoming: IncomingDecision
+            let word = words.randomElement(using: &random)!
+            let reason = reasons.randomElement(using: &random)!
             switch Int.random(in: 0..<3, using: &random) {
-            case 0: incoming = .approver(decision: word, reason: Bool.random(using: &random) ? word : nil)
-            case 1: incoming = .executor(status: word, result: Self.randomValue(&random))
-            default: incoming = .codex(decision: word, reason: nil, actor: nil)
+            case 0:
+                let expected: Decision? = switch word.lowercased() {
+                case "approve": .approved
+                case "deny": .denied
+                case "error": reason?.lowercased() == "approval timeout" ? .expired : .failed
+                default: nil
+                }
+                check(.approver(decision: word, reason: reason), expected, reason: reason, field: "decision")
+            case 1:
+                let result: JSONValue? = Bool.random(using: &random) ? reason.map(JSONValue.string) : Self.randomValue(&random)
+                let expected: Decision? = switch word.lowercased() {
+                case "success": .applied
+                case "error": result?.stringValue?.lowercased() == "execution timeout" ? .expired : .failed
+                default: nil
+                }
+                let outcome = check(.executor(status: word, result: result), expected, reason: nil, field: "status")
+                if expected == .applied { #expect(outcome?.result == (result ?? .null), "\(word): the result is kept") }
+            default:
+                let expected = Decision(rawValue: word.lowercased())
+                check(.codex(decision: word, reason: reason, actor: "u1"), expected, reason: reason, field: "decision")
             }
-            if case .success(let normalized) = DecisionNormalization.normalize(incoming) {
-                #expect(Decision.allCases.contains(normalized.decision))
-            }
+        }
+    }
+
+    @discardableResult
+    func check(_ incoming: IncomingDecision, _ expected: Decision?, reason: String?, field: String) -> NormalizedDecision? {
+        switch DecisionNormalization.normalize(incoming) {
+        case .success(let normalized):
+            #expect(normalized.decision == expected, "\(incoming)")
+            // An executor's reason is its result's text; the other doors keep the reason they were given.
+            if case .executor = incoming {} else { #expect(normalized.reason == reason, "\(incoming)") }
+            return normalized
+        case .failure(let error):
+            #expect(expected == nil, "\(incoming) was refused: \(error.message)")
+            #expect(error.field == field)
+            return nil
         }
     }
 
@@ -121,14 +154,42 @@ import Testing
         }
     }
 
-    @Test func secretsAndAddressRangesRejectGarbage() {
+    /// A secret parses exactly when it is `whsec_` and the base64 of 24 to 64 bytes, and shows those bytes again;
+    /// random text parses only when it has that form.
+    @Test func secretsParseExactlyTheirForm() {
         var random = SeededRandom(state: 5)
         for _ in 0..<Self.iterations {
+            let bytes = (0..<Int.random(in: 0...80, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }
+            let encoded = Data(bytes).base64EncodedString()
+            let secret = WebhookSecret("whsec_" + encoded)
+            #expect((secret != nil) == (24...64).contains(bytes.count), "\(bytes.count) bytes")
+            if let secret { #expect(secret.key == bytes && secret.description == "whsec_" + encoded) }
+            #expect(WebhookSecret(encoded) == nil, "a secret without its prefix")
             let text = String(decoding: Self.randomBody(&random), as: UTF8.self)
-            _ = WebhookSecret(text)
-            _ = WebhookSecret("whsec_" + text)
-            _ = IPRange(text)
-            _ = IPRange(text + "/" + String(Int.random(in: -1...200, using: &random)))
+            if let parsed = WebhookSecret("whsec_" + text) {
+                #expect(Data(base64Encoded: text).map(Array.init) == parsed.key, "\(text.debugDescription) parsed but is not base64")
+            }
+        }
+    }
+
+    /// An IPv4 CIDR parses exactly when its prefix is 0…32, and then contains its own network; random text parses
+    /// only as a range that prints and parses back the same.
+    @Test func addressRangesParseExactlyCIDR() {
+        var random = SeededRandom(state: 6)
+        for _ in 0..<Self.iterations {
+            let octets = (0..<4).map { _ in Int.random(in: 0...255, using: &random) }
+            let prefix = Int.random(in: -2...40, using: &random)
+            let text = octets.map(String.init).joined(separator: ".") + "/\(prefix)"
+            let range = IPRange(text)
+            #expect((range != nil) == (0...32).contains(prefix), "\(text)")
+            if let range {
+                #expect(range.description == text)
+                #expect(range.contains(range.network))
+            }
+            let garbage = String(decoding: Self.randomBody(&random), as: UTF8.self)
+            for candidate in [garbage, garbage + "/" + String(Int.random(in: -1...200, using: &random))] {
+                if let parsed = IPRange(candidate) { #expect(IPRange(parsed.description) == parsed, "\(candidate.debugDescription)") }
+            }
         }
     }
 }

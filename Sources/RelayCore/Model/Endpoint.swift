@@ -8,15 +8,8 @@ public struct Endpoint: Sendable, Equatable {
     public var url: String
     /// Signing secrets, newest first; during a rotation the older ones carry an expiry.
     public var secrets: [SigningSecret]
-    /// Static headers sent on every delivery (for example an `Authorization` the adapter wants).
-    public var headers: [String: String]
-    /// Tool-name patterns this endpoint serves; empty means every tool. `*` matches any run of characters.
-    public var tools: [String]
-    /// Per-endpoint overrides of the retry policy; nil means the relay's default.
-    public var maxAttempts: Int?
-    public var timeoutMs: Int?
-    /// How many deliveries to this endpoint may be in flight at once.
-    public var concurrency: Int
+    /// Headers, tools and limits: one value, stored whole.
+    public var settings: EndpointSettings
     public var enabled: Bool
     /// Why the endpoint was disabled, when it was (for example `gone` after a 410).
     public var disabledReason: String?
@@ -26,6 +19,8 @@ public struct Endpoint: Sendable, Equatable {
     public var consecutiveFailures: Int = 0
     /// While the circuit is open: when the next probe may go (kept by the store).
     public var nextProbeAt: Date?
+    /// The config file that declares this endpoint (SPEC §15), if one does: it is changed there, not through the API.
+    public var declaredIn: String?
 
     public init(
         id: String, name: String, role: EndpointRole, url: String, secrets: [SigningSecret],
@@ -37,16 +32,19 @@ public struct Endpoint: Sendable, Equatable {
         self.role = role
         self.url = url
         self.secrets = secrets
-        self.headers = headers
-        self.tools = tools
-        self.maxAttempts = maxAttempts
-        self.timeoutMs = timeoutMs
-        self.concurrency = concurrency
+        self.settings = EndpointSettings(headers: headers, tools: tools, maxAttempts: maxAttempts, timeoutMs: timeoutMs,
+                                         concurrency: concurrency)
         self.enabled = enabled
         self.disabledReason = disabledReason
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }
+
+    public var headers: [String: String] { get { settings.headers } set { settings.headers = newValue } }
+    public var tools: [String] { get { settings.tools } set { settings.tools = newValue } }
+    public var maxAttempts: Int? { get { settings.maxAttempts } set { settings.maxAttempts = newValue } }
+    public var timeoutMs: Int? { get { settings.timeoutMs } set { settings.timeoutMs = newValue } }
+    public var concurrency: Int { get { settings.concurrency } set { settings.concurrency = newValue } }
 
     /// True when this endpoint's tool filter admits `tool`.
     public func serves(tool: String) -> Bool {

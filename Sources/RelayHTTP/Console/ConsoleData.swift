@@ -1,4 +1,5 @@
 import Foundation
+import RelayApplication
 import RelayCore
 
 /// Turns the admin API's views into what the templates read: the same JSON the API answers with, as

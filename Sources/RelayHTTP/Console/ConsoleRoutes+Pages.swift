@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import RelayApplication
 import RelayCore
 import RelayDelivery
 import RelayStore
@@ -106,12 +107,12 @@ extension ConsoleRoutes {
     func bulkReplay(_ form: ConsoleForm, _ session: ConsoleSessions.Session, _ logger: Logger) async throws -> Response {
         let fields = Self.filterFields { form[$0] }
         let filter = try Self.filter(fields)
-        let admin = DeadLetterAdmin(dependencies: dependencies)
+        let application = dependencies.application
         if form["confirm"] == "yes" {
-            let count = try await admin.replay(matching: filter, dryRun: false, logger: logger)
+            let count = try await application.replayDeadLetters(matching: filter, dryRun: false)
             return .redirect(to: "/console/dead-letters?replayed=\(count)")
         }
-        let count = try await admin.replay(matching: filter, dryRun: true, logger: logger)
+        let count = try await application.replayDeadLetters(matching: filter, dryRun: true)
         let described = fields.filter { !$0.value.isEmpty }.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
         let data: [String: Any] = [
             "count": count, "canReplay": count > 0, "filter": fields,

@@ -4,12 +4,13 @@ import Hummingbird
 import Logging
 import Mustache
 import NIOCore
+import RelayApplication
 import RelayCore
 import RelayDelivery
 import RelayStore
 
 /// The admin console under `/console` (issue 7): server-rendered pages over the same operations as the
-/// admin API (`EndpointAdmin`, `DeadLetterAdmin`, the store's timeline and dead-letter queries).
+/// admin API (`RelayApplication`'s endpoint and dead-letter use cases, the store's timeline and dead-letter queries).
 struct ConsoleRoutes: Sendable {
     let dependencies: RelayDependencies
     let renderer: ConsoleRenderer
@@ -51,7 +52,7 @@ struct ConsoleRoutes: Sendable {
         for (verb, enabled) in [("enable", true), ("disable", false)] {
             router.post("/console/endpoints/:endpoint/\(verb)") { request, context in
                 try await action(request, context) { _, _ in
-                    _ = try await EndpointAdmin(dependencies: dependencies).setEnabled(try context.parameters.require("endpoint"), enabled)
+                    _ = try await dependencies.application.setEndpointEnabled(try context.parameters.require("endpoint"), enabled)
                     context.logger.info("endpoint \(verb)d from the console", metadata: ["endpoint": "\(context.parameters.get("endpoint") ?? "")"])
                     return .redirect(to: "/console/endpoints?done=\(verb)d")
                 }
@@ -59,7 +60,7 @@ struct ConsoleRoutes: Sendable {
         }
         router.post("/console/endpoints/:endpoint/rotate-secret") { request, context in
             try await action(request, context) { _, session in
-                let rotated = try await EndpointAdmin(dependencies: dependencies).rotateSecret(try context.parameters.require("endpoint"), Data())
+                let rotated = try await dependencies.application.rotateSecret(try context.parameters.require("endpoint"))
                 context.logger.info("endpoint secret rotated from the console", metadata: ["endpoint": "\(context.parameters.get("endpoint") ?? "")"])
                 return renderer.page("secret", ConsoleData.from(rotated), session: session, sessions: sessions, nav: "endpoints")
             }
@@ -87,8 +88,7 @@ struct ConsoleRoutes: Sendable {
         }
         router.post("/console/dead-letters/:message/replay") { request, context in
             try await action(request, context) { _, _ in
-                let message = try await DeadLetterAdmin(dependencies: dependencies)
-                    .replay(messageId: try context.parameters.require("message"), logger: context.logger)
+                let message = try await dependencies.application.replayDeadLetter(try context.parameters.require("message"))
                 return .redirect(to: "/console/requests/\(Self.pathSegment(message.requestId))?done=replayed")
             }
         }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import RelayApplication
 import RelayCore
 
 /// Console sign-in without server-side state, so every instance on one database accepts every session:

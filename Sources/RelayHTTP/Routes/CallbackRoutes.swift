@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import RelayApplication
 import RelayCore
 import RelayDelivery
 import RelayStore
@@ -50,42 +51,17 @@ struct CallbackRoutes {
         }
     }
 
-    /// Every outcome is logged with the request and the door, and kept in the request's timeline when it names
-    /// one (SPEC §16): a refused or unknown callback must not vanish into a metric.
+    /// One path for every decision: the application normalizes it, the store applies it, and the answer says
+    /// whether it moved the request or repeated an earlier decision.
     func decide(_ lookup: RequestLookup, _ incoming: IncomingDecision, via path: String, body: Data, logger: Logger) async throws -> Response {
-        let decision: NormalizedDecision
-        switch DecisionNormalization.normalize(incoming) {
-        case .success(let normalized): decision = normalized
-        case .failure(let error): throw APIError.badRequest(error.message, field: error.field)
-        }
-        let outcome = try await dependencies.store.decide(lookup, decision, planner: dependencies.routing.planner, now: dependencies.clock.now(),
-                                                          callback: IncomingCallback(path: path, body: body))
-        switch outcome {
+        switch try await dependencies.application.decide(lookup, incoming, via: path, body: body) {
         case .moved(let request):
-            dependencies.wake.signal()
-            logger.info("decision recorded", metadata: [
-                "request_id": "\(request.id)", "correlation_id": "\(request.correlationId)",
-                "decision": "\(decision.decision.rawValue)", "via": "\(path)",
-            ])
             return JSONResponse.make(status: .ok, CallbackAnswer(request, duplicate: false))
         case .duplicate(let request):
-            logger.info("duplicate decision", metadata: ["request_id": "\(request.id)", "decision": "\(decision.decision.rawValue)", "via": "\(path)"])
             // The same header as a replayed submit: the answer repeats an earlier outcome, nothing changed.
             return JSONResponse.make(status: .ok, CallbackAnswer(request, duplicate: true), headers: [.idempotentReplayed: "true"])
-        case .refused(let request):
-            logger.warning("callback refused: the request's state does not allow it; kept in its timeline as ignored", metadata: [
-                "request_id": "\(request.id)", "correlation_id": "\(request.correlationId)", "state": "\(request.state.rawValue)",
-                "decision": "\(decision.decision.rawValue)", "via": "\(path)", "outcome": "refused",
-            ])
-            var error = APIError(.conflict, code: "transition_refused",
-                                 "request \(request.id) is \(request.state.rawValue); a \(decision.decision.rawValue) decision cannot follow it")
-            error.state = request.state.rawValue
-            throw error
-        case .notFound:
-            logger.warning("callback refused: no such request", metadata: [
-                "lookup": "\(lookup.logValue)", "decision": "\(decision.decision.rawValue)", "via": "\(path)", "outcome": "unknown",
-            ])
-            throw APIError.notFound("no request for this callback (\(path))")
+        case .refused, .notFound:
+            throw APIError(.internalServerError, code: "internal_error", "the decision was refused without a reason")
         }
     }
 
@@ -102,18 +78,6 @@ struct CallbackRoutes {
             approvalRequestId = request.approvalRequestId
             state = request.state.rawValue
             self.duplicate = duplicate
-        }
-    }
-}
-
-extension RequestLookup {
-    /// What a log line says about a lookup that found nothing (never a capability token's hash).
-    var logValue: String {
-        switch self {
-        case .id(let id): "id \(id)"
-        case .callbackTokenHash: "capability URL"
-        case .correlationId(let id, _): "correlation_id \(id)"
-        case .approvalRequestId(let id): "approval_request_id \(id)"
         }
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import RelayApplication
 import RelayCore
 import RelayDelivery
 import RelayStore
@@ -12,10 +13,10 @@ struct DeadLetterRoutes {
     static let pageLimit = 1...500
 
     func register(on group: RouterGroup<RelayRequestContext>) {
-        let admin = DeadLetterAdmin(dependencies: dependencies)
+        let application = dependencies.application
         group.get("/dead-letters") { request, _ in
             let query = try Self.query(from: request.uri.queryParameters)
-            let page = try await dependencies.store.deadLetters(query)
+            let page = try await application.store.deadLetters(query)
             return JSONResponse.make(status: .ok, DeadLetterPageView(items: page.items.map(DeadLetterView.init), nextCursor: page.nextCursor))
         }
         group.post("/dead-letters/replay") { request, context in
@@ -27,11 +28,11 @@ struct DeadLetterRoutes {
             )
             let dryRun = try reader.bool("dry_run") ?? false
             try reader.rejectUnknown()
-            let count = try await admin.replay(matching: filter, dryRun: dryRun, logger: context.logger)
+            let count = try await application.replayDeadLetters(matching: filter, dryRun: dryRun)
             return JSONResponse.make(status: .ok, BulkReplayAnswer(dryRun: dryRun, count: count))
         }
         group.post("/dead-letters/:message/replay") { _, context in
-            let message = try await admin.replay(messageId: try context.parameters.require("message"), logger: context.logger)
+            let message = try await application.replayDeadLetter(try context.parameters.require("message"))
             return JSONResponse.make(status: .ok, MessageView(message, attempts: nil))
         }
     }
@@ -60,39 +61,6 @@ struct DeadLetterRoutes {
                 throw APIError.badRequest("limit must be a whole number from 1 to 500", field: "limit")
             }
             query.limit = value
-        }
-        return query
-    }
-}
-
-/// The dead-letter filters (endpoint, kind, reason class, since/until), read the same way from a query
-/// string, a bulk-replay body and the command line.
-public enum DeadLetterFilter {
-    /// The filters, by the names the query string, the bulk-replay body and the console's forms use.
-    public static let names = ["endpoint", "kind", "reason", "since", "until"]
-
-    public static func make(endpoint: String?, kind: String?, reason: String?, since: String?, until: String?) throws -> DeadLetterQuery {
-        // An empty filter (`?since=`, as forms and scripts send) means the filter is not given.
-        func given(_ text: String?) -> String? { text?.isEmpty == false ? text : nil }
-        let (endpoint, kind, reason, since, until) = (given(endpoint), given(kind), given(reason), given(since), given(until))
-        var query = DeadLetterQuery()
-        query.endpoint = endpoint
-        if let kind {
-            guard let parsed = RequestKind(rawValue: kind) else { throw APIError.badRequest("kind must be approval or execution", field: "kind") }
-            query.kind = parsed
-        }
-        if let reason {
-            guard let parsed = DeadLetterReason(rawValue: reason) else {
-                throw APIError.badRequest("reason must be permanent, exhausted or deadline", field: "reason")
-            }
-            query.reason = parsed
-        }
-        for (field, text) in [("since", since), ("until", until)] {
-            guard let text else { continue }
-            guard let date = APITime.parse(text) else {
-                throw APIError.badRequest("\(field) must be an ISO 8601 time or unix seconds", field: field)
-            }
-            if field == "since" { query.since = date } else { query.until = date }
         }
         return query
     }

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import RelayApplication
 import RelayCore
 import RelayDelivery
 import RelayStore
@@ -14,10 +15,10 @@ struct DropInRoutes {
 
     func register(on group: RouterGroup<RelayRequestContext>) {
         group.post("/approve") { request, context in
-            await respond(kind: .approval) { try await accept(request, kind: .approval, logger: context.logger) }
+            await respond(kind: .approval) { try await accept(request, kind: .approval) }
         }
         group.post("/execute") { request, context in
-            await respond(kind: .execution) { try await accept(request, kind: .execution, logger: context.logger) }
+            await respond(kind: .execution) { try await accept(request, kind: .execution) }
         }
     }
 
@@ -27,6 +28,9 @@ struct DropInRoutes {
             return try await body()
         } catch let error as APIError {
             return AdapterAnswer.error(kind: kind, status: error.status, error.message)
+        } catch let error as RelayError {
+            let shown = APIError(error)
+            return AdapterAnswer.error(kind: kind, status: shown.status, shown.message)
         } catch is NIOTooManyBytesError {
             return AdapterAnswer.error(kind: kind, status: .contentTooLarge, "body too large")
         } catch {
@@ -34,30 +38,19 @@ struct DropInRoutes {
         }
     }
 
-    func accept(_ request: Request, kind: RequestKind, logger: Logger) async throws -> Response {
+    func accept(_ request: Request, kind: RequestKind) async throws -> Response {
         let body = try await request.collectBody(limit: dependencies.settings.maxBodyBytes)
         let submission: Submission
         switch SubmissionValidator.validate(body, door: .dropIn(kind)) {
         case .success(let valid): submission = valid
         case .failure(let error): throw APIError.badRequest(error.message, field: error.field)
         }
-        try SubmitRoutes.requireDeliverableCallback(submission)
+        try RelayApplication.requireDeliverableCallback(submission)
         guard dependencies.routing.planner.hasSink(callbackURL: submission.callbackURL, approvalRequestId: nil) else {
             throw APIError.badRequest("callback.url is required for async \(kind == .approval ? "approval" : "execution")", field: "callback.url")
         }
-        let submit = SubmitRoutes(dependencies: dependencies)
-        let endpoints = try await submit.selectEndpoints(for: submission)
-        let newRequest = SubmitRoutes.makeRequest(
-            submission, endpoints: endpoints, now: dependencies.clock.now(),
-            defaultTimeout: dependencies.settings.defaultRequestTimeout, capability: dependencies.routing.capability
-        )
-        switch try await dependencies.store.submit(newRequest) {
-        case .created(let created):
-            dependencies.wake.signal()
-            dependencies.metrics.submitted(kind: kind, api: "drop-in")
-            logger.info("request accepted", metadata: [
-                "request_id": "\(created.id)", "correlation_id": "\(created.correlationId)", "kind": "\(kind.rawValue)", "door": "drop-in",
-            ])
+        switch try await dependencies.application.submit(submission, key: nil, api: "drop-in") {
+        case .accepted(let created, _):
             return AdapterAnswer.pending(kind: kind, correlationId: created.correlationId)
         case .correlationIdTaken(let existing) where existing.kind != kind:
             throw APIError(.conflict, code: "correlation_id_taken", "correlation_id \(existing.correlationId) belongs to an \(existing.kind.rawValue) request")
@@ -69,9 +62,7 @@ struct DropInRoutes {
             let decision = NormalizedDecision(decision: Decision(existing.state) ?? .failed, reason: existing.decisionReason,
                                               result: existing.decisionResult, actor: existing.decisionActor)
             return JSONResponse.make(status: .ok, ForwardBodies.contractA(existing, decision))
-        case .approvalRequestIdOpen(let existing):
-            throw APIError.approvalRequestIdOpen(existing)
-        case .replayed, .keyReused:
+        case .replayed:
             throw APIError(.internalServerError, code: "internal_error", "unexpected idempotency outcome")
         }
     }

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import RelayApplication
 import RelayStore
 import Logging
 import NIOCore
@@ -32,6 +33,18 @@ public struct APIError: Error, HTTPResponseError, Sendable {
         APIError(.notFound, code: "not_found", message)
     }
 
+    /// A use case's refusal, as the HTTP surface answers it.
+    public init(_ error: RelayError) {
+        let status: HTTPResponse.Status = switch error.kind {
+        case .invalid: .badRequest
+        case .notFound: .notFound
+        case .conflict: .conflict
+        case .refused: .unprocessableContent
+        }
+        self.init(status, code: error.code, error.message, field: error.field)
+        state = error.state
+    }
+
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var response = JSONResponse.make(status: status, Body(code: code, message: message, field: field, state: state))
         response.headers.append(contentsOf: headers)
@@ -53,6 +66,8 @@ struct ErrorShapeMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let error as APIError {
             return try error.response(from: request, context: context)
+        } catch let error as RelayError {
+            return try APIError(error).response(from: request, context: context)
         } catch is NIOTooManyBytesError {
             return try APIError(.contentTooLarge, code: "body_too_large", "the body is larger than the relay accepts (the limit is the setting max_body_bytes, RELAY_MAX_BODY_BYTES)")
                 .response(from: request, context: context)

@@ -1,5 +1,6 @@
 import HTTPTypes
 import Hummingbird
+import RelayApplication
 import RelayDelivery
 
 /// Counts every callback by how it ended, read from the answer it got: one place maps answers to the
@@ -15,6 +16,9 @@ struct CallbackMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
             return response
         } catch let error as any HTTPResponseError {
             metrics.callback(Self.outcome(status: error.status, replayed: false), via: path)
+            throw error
+        } catch let error as RelayError {
+            metrics.callback(Self.outcome(status: APIError(error).status, replayed: false), via: path)
             throw error
         } catch {
             metrics.callback(.error, via: path)

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOCore
+import RelayApplication
 import RelayCore
 import RelayDelivery
 
@@ -34,6 +35,16 @@ struct FieldReader {
             throw APIError.badRequest("\(field) is required", field: field)
         }
         return text
+    }
+
+    /// A whole number; its range is the caller's rule.
+    mutating func int(_ field: String) throws -> Int? {
+        seen.insert(field)
+        guard let value = object[field], value != .null else { return nil }
+        guard let number = value.int64Value, let int = Int(exactly: number) else {
+            throw APIError.badRequest("\(field) must be a whole number", field: field)
+        }
+        return int
     }
 
     mutating func int(_ field: String, in range: ClosedRange<Int>) throws -> Int? {

@@ -3,24 +3,13 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import RelayApplication
 import RelayCore
-import RelayDelivery
 
-/// JSON bodies for every answer: snake_case keys, ISO 8601 times, sorted keys for stable output.
+/// JSON answers, encoded as every door shows documents (`APIJSON`).
 enum JSONResponse {
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .custom { date, encoder in
-            var container = encoder.singleValueContainer()
-            try container.encode(APITime.format(date))
-        }
-        return encoder
-    }()
-
     static func encode(_ value: some Encodable) -> Data {
-        (try? encoder.encode(value)) ?? Data("{}".utf8)
+        APIJSON.encode(value)
     }
 
     static func make(status: HTTPResponse.Status, _ value: some Encodable, headers: HTTPFields = [:]) -> Response {
@@ -34,25 +23,3 @@ enum JSONResponse {
     }
 }
 
-/// Times on the wire: ISO 8601, UTC, milliseconds.
-public enum APITime {
-    public static func format(_ date: Date) -> String {
-        ISO8601.string(date)
-    }
-
-    /// Parses ISO 8601 (with or without fractional seconds) or unix seconds.
-    public static func parse(_ text: String) -> Date? {
-        if !text.isEmpty, text.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") }), let seconds = Double(text) {
-            return Date(timeIntervalSince1970: seconds)
-        }
-        if let date = try? Date(text, strategy: .iso8601) { return date }
-        return try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))
-    }
-}
-
-/// The API's JSON encoding, for callers outside the HTTP surface (the command line prints the same bodies).
-public enum APIJSON {
-    public static func encode(_ value: some Encodable) -> Data {
-        JSONResponse.encode(value)
-    }
-}

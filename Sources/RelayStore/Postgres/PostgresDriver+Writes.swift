@@ -10,18 +10,16 @@ extension PostgresDriver {
             try await run("""
                 INSERT INTO endpoints (\(unescaped: StoreColumns.endpoint)) VALUES (\(endpoint.id), \(endpoint.name),
                     \(endpoint.role.rawValue), \(endpoint.url), \(try JSONCoding.encode(endpoint.secrets)),
-                    \(try JSONCoding.encode(endpoint.headers)), \(try JSONCoding.encode(endpoint.tools)), \(endpoint.maxAttempts),
-                    \(endpoint.timeoutMs), \(endpoint.concurrency), \(endpoint.enabled), \(endpoint.disabledReason),
-                    \(endpoint.createdAt.timeIntervalSince1970), \(endpoint.updatedAt.timeIntervalSince1970))
+                    \(try JSONCoding.encode(endpoint.settings)), \(endpoint.enabled), \(endpoint.disabledReason),
+                    \(endpoint.createdAt.timeIntervalSince1970), \(endpoint.updatedAt.timeIntervalSince1970), \(endpoint.declaredIn))
                 """, connection)
         case .updateEndpoint(let endpoint):
             return .count(try await rows("""
                 UPDATE endpoints SET name = \(endpoint.name), role = \(endpoint.role.rawValue), url = \(endpoint.url),
-                    secrets = \(try JSONCoding.encode(endpoint.secrets)), headers = \(try JSONCoding.encode(endpoint.headers)),
-                    tools = \(try JSONCoding.encode(endpoint.tools)), max_attempts = \(endpoint.maxAttempts),
-                    timeout_ms = \(endpoint.timeoutMs), concurrency = \(endpoint.concurrency), enabled = \(endpoint.enabled),
-                    disabled_reason = \(endpoint.disabledReason), created_at = \(endpoint.createdAt.timeIntervalSince1970),
-                    updated_at = \(endpoint.updatedAt.timeIntervalSince1970)
+                    secrets = \(try JSONCoding.encode(endpoint.secrets)), settings = \(try JSONCoding.encode(endpoint.settings)),
+                    enabled = \(endpoint.enabled), disabled_reason = \(endpoint.disabledReason),
+                    created_at = \(endpoint.createdAt.timeIntervalSince1970), updated_at = \(endpoint.updatedAt.timeIntervalSince1970),
+                    declared_in = \(endpoint.declaredIn)
                 WHERE id = \(endpoint.id)
                 RETURNING 1
                 """, connection).count)

@@ -10,13 +10,12 @@ enum PostgresRows {
             id: try row["id"].decode(String.self), name: try row["name"].decode(String.self),
             role: try decodeEnum(row["role"].decode(String.self)), url: try row["url"].decode(String.self),
             secrets: try JSONCoding.decode([SigningSecret].self, row["secrets"].decode(String.self)),
-            headers: try JSONCoding.decode([String: String].self, row["headers"].decode(String.self)),
-            tools: try JSONCoding.decode([String].self, row["tools"].decode(String.self)),
-            maxAttempts: try row["max_attempts"].decode(Int?.self), timeoutMs: try row["timeout_ms"].decode(Int?.self),
-            concurrency: try row["concurrency"].decode(Int.self), enabled: try row["enabled"].decode(Bool.self),
+            concurrency: 0, enabled: try row["enabled"].decode(Bool.self),
             disabledReason: try row["disabled_reason"].decode(String?.self),
             createdAt: date(try row["created_at"].decode(Double.self)), updatedAt: date(try row["updated_at"].decode(Double.self))
         )
+        endpoint.settings = try JSONCoding.decode(EndpointSettings.self, row["settings"].decode(String.self))
+        endpoint.declaredIn = try row["declared_in"].decode(String?.self)
         if row.contains("consecutive_failures") {
             endpoint.consecutiveFailures = try row["consecutive_failures"].decode(Int.self)
             endpoint.nextProbeAt = try row["next_probe_at"].decode(Double?.self).map(date)

@@ -7,14 +7,14 @@ extension SQLiteDriver {
     static func execute(_ write: StoreWrite, _ db: Database) throws -> StoreValue {
         switch write {
         case .insertEndpoint(let endpoint):
-            try db.execute(sql: "INSERT INTO endpoints (\(StoreColumns.endpoint)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            try db.execute(sql: "INSERT INTO endpoints (\(StoreColumns.endpoint)) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                            arguments: try endpointArguments(endpoint))
         case .updateEndpoint(let endpoint):
             var arguments = try endpointArguments(endpoint)
             _ = arguments.append(contentsOf: [endpoint.id])
             try db.cachedExecute(sql: """
-                UPDATE endpoints SET id = ?, name = ?, role = ?, url = ?, secrets = ?, headers = ?, tools = ?,
-                    max_attempts = ?, timeout_ms = ?, concurrency = ?, enabled = ?, disabled_reason = ?, created_at = ?, updated_at = ?
+                UPDATE endpoints SET id = ?, name = ?, role = ?, url = ?, secrets = ?, settings = ?, enabled = ?, disabled_reason = ?,
+                    created_at = ?, updated_at = ?, declared_in = ?
                 WHERE id = ?
                 """, arguments: arguments)
             return .count(db.changesCount)
@@ -210,9 +210,9 @@ extension SQLiteDriver {
     static func endpointArguments(_ endpoint: Endpoint) throws -> StatementArguments {
         [
             endpoint.id, endpoint.name, endpoint.role.rawValue, endpoint.url,
-            try JSONCoding.encode(endpoint.secrets), try JSONCoding.encode(endpoint.headers),
-            try JSONCoding.encode(endpoint.tools), endpoint.maxAttempts, endpoint.timeoutMs, endpoint.concurrency,
+            try JSONCoding.encode(endpoint.secrets), try JSONCoding.encode(endpoint.settings),
             endpoint.enabled, endpoint.disabledReason, endpoint.createdAt.timeIntervalSince1970, endpoint.updatedAt.timeIntervalSince1970,
+            endpoint.declaredIn,
         ]
     }
 }

@@ -12,13 +12,12 @@ enum SQLiteRows {
     static func endpoint(_ row: Row) throws -> Endpoint {
         var endpoint = Endpoint(
             id: row["id"], name: row["name"], role: try decodeEnum(row["role"]), url: row["url"],
-            secrets: try JSONCoding.decode([SigningSecret].self, row["secrets"]),
-            headers: try JSONCoding.decode([String: String].self, row["headers"]),
-            tools: try JSONCoding.decode([String].self, row["tools"]),
-            maxAttempts: row["max_attempts"], timeoutMs: row["timeout_ms"], concurrency: row["concurrency"],
+            secrets: try JSONCoding.decode([SigningSecret].self, row["secrets"]), concurrency: 0,
             enabled: row["enabled"], disabledReason: row["disabled_reason"],
             createdAt: date(row["created_at"]), updatedAt: date(row["updated_at"])
         )
+        endpoint.settings = try JSONCoding.decode(EndpointSettings.self, row["settings"])
+        endpoint.declaredIn = row["declared_in"]
         if row.hasColumn("consecutive_failures") {
             endpoint.consecutiveFailures = row["consecutive_failures"]
             endpoint.nextProbeAt = (row["next_probe_at"] as Double?).map(date)

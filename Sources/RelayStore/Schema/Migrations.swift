@@ -156,23 +156,61 @@ public enum Migrations {
         Migration("v8-instances", [
             "CREATE TABLE IF NOT EXISTS instances (id TEXT PRIMARY KEY, started_at {real} NOT NULL, heartbeat_at {real} NOT NULL)",
         ]),
+        // An endpoint's settings (headers, tools, limits) are one value, `EndpointSettings`, stored whole as JSON:
+        // a new setting is a field of that value, not a column in two schemas. Only what SQL filters or counts
+        // on keeps a column (name, role, url, enabled, the circuit).
+        Migration("v9-endpoint-settings", [
+            "ALTER TABLE endpoints ADD COLUMN settings TEXT NOT NULL DEFAULT '{}'",
+            // SPEC §15: an endpoint declared in a config file names it; the API and the console refuse to change it.
+            "ALTER TABLE endpoints ADD COLUMN declared_in TEXT",
+            .each(
+                sqlite: """
+                    UPDATE endpoints SET settings = json_object('headers', json(headers), 'tools', json(tools),
+                        'max_attempts', max_attempts, 'timeout_ms', timeout_ms, 'concurrency', concurrency)
+                    """,
+                postgres: """
+                    UPDATE endpoints SET settings = json_strip_nulls(json_build_object('headers', headers::json, 'tools', tools::json,
+                        'max_attempts', max_attempts, 'timeout_ms', timeout_ms, 'concurrency', concurrency))::text
+                    """
+            ),
+            "ALTER TABLE endpoints DROP COLUMN headers",
+            "ALTER TABLE endpoints DROP COLUMN tools",
+            "ALTER TABLE endpoints DROP COLUMN max_attempts",
+            "ALTER TABLE endpoints DROP COLUMN timeout_ms",
+            "ALTER TABLE endpoints DROP COLUMN concurrency",
+        ]),
     ]
 }
 
 /// One version of the schema: statements in portable SQL, applied in order in one transaction.
 public struct Migration: Sendable {
     public let version: String
-    /// Portable SQL, one statement each, with `SQLDialect` type tokens (`{real}`, `{blob}`, …).
-    public let statements: [String]
+    /// One statement each, with `SQLDialect` type tokens (`{real}`, `{blob}`, …).
+    public let statements: [Statement]
 
-    public init(_ version: String, _ statements: [String]) {
+    public init(_ version: String, _ statements: [Statement]) {
         self.version = version
         self.statements = statements
     }
 
     /// The statements as `dialect` runs them.
     public func render(_ dialect: SQLDialect) -> [String] {
-        statements.map { dialect.render($0) }
+        statements.map { statement in
+            switch statement {
+            case .portable(let sql): dialect.render(sql)
+            case .each(let sqlite, let postgres): dialect.render(dialect == .sqlite ? sqlite : postgres)
+            }
+        }
+    }
+
+    /// A statement of a migration.
+    public enum Statement: Sendable, ExpressibleByStringLiteral {
+        /// The same SQL on both stores (type tokens aside): every schema change.
+        case portable(String)
+        /// Data moved by functions each dialect names its own way (JSON building); the schema they leave is the same.
+        case each(sqlite: String, postgres: String)
+
+        public init(stringLiteral sql: String) { self = .portable(sql) }
     }
 }
 

@@ -1,9 +1,10 @@
 import ArgumentParser
 import Foundation
 import Logging
+import RelayApplication
+import RelayAssembly
 import RelayCore
 import RelayDelivery
-import RelayHTTP
 import RelayStore
 
 /// `--config`, shared by every command.
@@ -22,21 +23,24 @@ struct ConfigOptions: ParsableArguments {
     }
 }
 
-/// Opens the store for a one-shot command and hands the admin operations to `body`.
-func withAdmin<T>(_ options: ConfigOptions, _ body: (EndpointAdmin, any RelayStore) async throws -> T) async throws -> T {
+/// Opens the store for a one-shot command and hands the use cases to `body`; a refusal becomes the command's error.
+func withApplication<T>(_ options: ConfigOptions, _ body: (RelayApplication) async throws -> T) async throws -> T {
     let configuration = try options.load()
     let logger = Logger(label: "relay.cli")
     let store = try configuration.openStore(logger: logger)
     try await store.migrate()
-    let dependencies = RelayDependencies(store: store, settings: configuration.settings, clock: SystemClock(), wake: WakeSignal(),
-                                         routing: try configuration.routing())
+    let application = RelayApplication(store: store, clock: SystemClock(), wake: WakeSignal(), routing: try configuration.routing(),
+                                       metrics: .disabled, policy: configuration.policy, logger: logger)
     do {
-        let result = try await body(EndpointAdmin(dependencies: dependencies), store)
+        let result = try await body(application)
         try await store.close()
         return result
-    } catch let error as APIError {
+    } catch let error as RelayError {
         try? await store.close()
         throw ValidationError(error.message)
+    } catch {
+        try? await store.close()
+        throw error
     }
 }
 

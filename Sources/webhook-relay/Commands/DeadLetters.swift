@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import RelayCore
-import RelayHTTP
+import RelayApplication
 import RelayStore
 
 /// `webhook-relay dead-letters list | replay`: the admin API's dead-letter operations, on the store directly.
@@ -23,7 +23,7 @@ struct DeadLetters: AsyncParsableCommand {
         func query() throws -> DeadLetterQuery {
             do {
                 return try DeadLetterFilter.make(endpoint: endpoint, kind: kind, reason: reason, since: since, until: until)
-            } catch let error as APIError {
+            } catch let error as RelayError {
                 throw ValidationError(error.message)
             }
         }
@@ -40,8 +40,8 @@ struct DeadLetters: AsyncParsableCommand {
             var query = try filters.query()
             query.cursor = cursor
             query.limit = min(max(limit, 1), 500)
-            try await withAdmin(options) { _, store in
-                let page = try await store.deadLetters(query)
+            try await withApplication(options) { application in
+                let page = try await application.store.deadLetters(query)
                 printJSON(DeadLetterList(page))
             }
         }
@@ -62,19 +62,12 @@ struct DeadLetters: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let configuration = try options.load()
-            let now = Date()
-            let deadline = now.addingTimeInterval(configuration.settings.defaultRequestTimeout)
-            try await withAdmin(options) { _, store in
+            try await withApplication(options) { application in
                 if let message {
-                    do {
-                        let replayed = try await store.replay(messageId: message, now: now, deadline: deadline)
-                        print("replayed \(replayed.id); a running relay delivers it within its poll interval")
-                    } catch let error as StoreError {
-                        throw ValidationError("\(error)")
-                    }
+                    let replayed = try await application.replayDeadLetter(message)
+                    print("replayed \(replayed.id); a running relay delivers it within its poll interval")
                 } else {
-                    let count = try await store.replayDeadLetters(try filters.query(), now: now, deadline: deadline, dryRun: dryRun)
+                    let count = try await application.replayDeadLetters(matching: try filters.query(), dryRun: dryRun)
                     print(dryRun ? "\(count) dead letter(s) match; nothing replayed (dry run)" : "replayed \(count) dead letter(s)")
                 }
             }

@@ -1,8 +1,8 @@
 import ArgumentParser
-import RelayHTTP
-import RelayStore
 import Foundation
+import RelayApplication
 import RelayCore
+import RelayStore
 
 /// `webhook-relay endpoints …`: the admin API's endpoint operations, on the store directly.
 struct Endpoints: AsyncParsableCommand {
@@ -27,24 +27,19 @@ struct Endpoints: AsyncParsableCommand {
         @Option(help: "Per-attempt timeout in milliseconds.") var timeoutMs: Int?
 
         func run() async throws {
-            var body: [String: JSONValue] = ["name": .string(name), "role": .string(role), "url": .string(url)]
-            if !headers.isEmpty {
-                var map: [String: JSONValue] = [:]
-                for header in headers {
-                    guard let colon = header.firstIndex(of: ":") else {
-                        throw ValidationError("--header must be Name:Value, got \(header)")
-                    }
-                    map[String(header[..<colon]).trimmingCharacters(in: .whitespaces)] =
-                        .string(String(header[header.index(after: colon)...]).trimmingCharacters(in: .whitespaces))
+            guard let parsedRole = EndpointRole(rawValue: role) else { throw ValidationError("--role must be approver or executor") }
+            var map: [String: String] = [:]
+            for header in headers {
+                guard let colon = header.firstIndex(of: ":") else {
+                    throw ValidationError("--header must be Name:Value, got \(header)")
                 }
-                body["headers"] = .object(map)
+                map[String(header[..<colon]).trimmingCharacters(in: .whitespaces)] =
+                    String(header[header.index(after: colon)...]).trimmingCharacters(in: .whitespaces)
             }
-            if !tools.isEmpty { body["tools"] = .array(tools.map(JSONValue.string)) }
-            if let concurrency { body["concurrency"] = .integer(Int64(concurrency)) }
-            if let maxAttempts { body["max_attempts"] = .integer(Int64(maxAttempts)) }
-            if let timeoutMs { body["timeout_ms"] = .integer(Int64(timeoutMs)) }
-            let json = JSONValue.object(body).encoded()
-            try await withAdmin(options) { admin, _ in printJSON(try await admin.create(json)) }
+            let changes = EndpointChanges(name: name, role: parsedRole, url: url, headers: map, tools: tools,
+                                          maxAttempts: maxAttempts.map { .some($0) }, timeoutMs: timeoutMs.map { .some($0) },
+                                          concurrency: concurrency)
+            try await withApplication(options) { application in printJSON(try await application.createEndpoint(changes)) }
         }
     }
 
@@ -53,7 +48,7 @@ struct Endpoints: AsyncParsableCommand {
         @OptionGroup var options: ConfigOptions
 
         func run() async throws {
-            try await withAdmin(options) { admin, _ in printJSON(try await admin.list()) }
+            try await withApplication(options) { application in printJSON(EndpointList(items: try await application.endpoints())) }
         }
     }
 
@@ -67,8 +62,14 @@ struct Endpoints: AsyncParsableCommand {
         @Option(help: "Seconds the old secret keeps signing (default: secret_rotation_grace_sec).") var graceSec: Int?
 
         func run() async throws {
-            let body = graceSec.map { JSONValue.object(["grace_sec": .integer(Int64($0))]).encoded() } ?? Data()
-            try await withAdmin(options) { admin, _ in printJSON(try await admin.rotateSecret(endpoint, body)) }
+            try await withApplication(options) { application in
+                printJSON(try await application.rotateSecret(endpoint, grace: graceSec.map(TimeInterval.init)))
+            }
         }
     }
+}
+
+/// The endpoint list as the admin API answers it.
+struct EndpointList: Encodable {
+    var items: [EndpointView]
 }

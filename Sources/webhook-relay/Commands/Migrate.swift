@@ -1,5 +1,5 @@
 import ArgumentParser
-import RelayHTTP
+import RelayAssembly
 import RelayStore
 import Logging
 

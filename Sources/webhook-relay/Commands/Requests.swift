@@ -1,7 +1,6 @@
 import ArgumentParser
-import RelayHTTP
+import RelayApplication
 import RelayStore
-import RelayHTTP
 
 /// `webhook-relay requests show`: a request's timeline, as the admin API shows it.
 struct Requests: AsyncParsableCommand {
@@ -13,11 +12,8 @@ struct Requests: AsyncParsableCommand {
         @Argument(help: "The request's id or correlation id.") var request: String
 
         func run() async throws {
-            try await withAdmin(options) { _, store in
-                guard let timeline = try await store.timeline(idOrCorrelationId: request) else {
-                    throw ValidationError("no request with id or correlation_id \(request)")
-                }
-                printJSON(TimelineDocument(timeline))
+            try await withApplication(options) { application in
+                printJSON(TimelineDocument(try await application.timeline(request)))
             }
         }
     }

@@ -8,6 +8,8 @@ import Hummingbird
 import Logging
 import NIOCore
 import Prometheus
+import RelayApplication
+import RelayAssembly
 import RelayCore
 import RelayDelivery
 import RelayHTTP
@@ -26,26 +28,20 @@ final class TestRelay: Sendable {
     let store: any RelayStore
     /// Where the store lives: a restart passes it to the next `start`.
     let location: StoreLocation
-    let clock: any RelayClock
-    let wake: WakeSignal
-    let metricsRegistry: PrometheusCollectorRegistry
-    private let group: ServiceGroup
+    let assembled: AssembledRelay
     private let task: Task<Void, any Error>
-    private let client: HTTPClient
 
     var baseURL: String { "http://127.0.0.1:\(port)" }
+    var clock: any RelayClock { assembled.application.clock }
+    var wake: WakeSignal { assembled.application.wake }
+    var metricsRegistry: PrometheusCollectorRegistry { assembled.metricsRegistry }
 
-    private init(port: Int, store: any RelayStore, location: StoreLocation, clock: any RelayClock, wake: WakeSignal,
-                 metricsRegistry: PrometheusCollectorRegistry, group: ServiceGroup, task: Task<Void, any Error>, client: HTTPClient) {
-        self.metricsRegistry = metricsRegistry
+    private init(port: Int, store: any RelayStore, location: StoreLocation, assembled: AssembledRelay, task: Task<Void, any Error>) {
         self.port = port
         self.store = store
         self.location = location
-        self.clock = clock
-        self.wake = wake
-        self.group = group
+        self.assembled = assembled
         self.task = task
-        self.client = client
     }
 
     /// A fresh SQLite path, for the tests of the binary.
@@ -72,8 +68,6 @@ final class TestRelay: Sendable {
         let location = chosen!
         let store = try TestStores.open(location, circuit: circuit, logger: logger)
         try await store.migrate()
-        let wake = WakeSignal()
-        let client = HTTPDeliverer.makeClient(connectTimeout: retry.connectTimeout, connectionsPerHost: 8, egress: egress)
         let relaySettings = settings ?? RelaySettings(
             adminToken: adminToken, submitToken: submitToken, callbackToken: callbackToken
         )
@@ -84,31 +78,23 @@ final class TestRelay: Sendable {
                 capability: CallbackCapability(key: callbackKey, publicURL: "http://127.0.0.1:\(port)"),
                 callbackSigningSecret: callbackSigningSecret
             )
-            let metricsRegistry = PrometheusCollectorRegistry()
-            let dependencies = RelayDependencies(store: store, settings: relaySettings, clock: clock, wake: wake, routing: routing,
-                                                 metricsRegistry: metricsRegistry, throttle: throttle ?? Self.unthrottled())
-            let dispatcher = Dispatcher(
-                store: store, deliverer: HTTPDeliverer(client: client, egress: egress, bodyLimit: relaySettings.maxBodyBytes),
-                clock: clock, random: random,
-                options: DispatcherOptions(forwardConcurrency: forwardConcurrency, pollInterval: .milliseconds(50),
-                                           shutdownGrace: shutdownGrace, retry: retry, callbackURLConcurrency: callbackURLConcurrency),
-                routing: routing, wake: wake, metrics: dependencies.metrics, logger: logger
+            // The production assembly, with the tests' clock, randomness, policies and a quiet logger.
+            let blueprint = RelayBlueprint(
+                host: "127.0.0.1", port: port, settings: relaySettings, policy: RelayApplication.Policy(), routing: routing,
+                dispatcher: DispatcherOptions(forwardConcurrency: forwardConcurrency, pollInterval: .milliseconds(50),
+                                              shutdownGrace: shutdownGrace, retry: retry, callbackURLConcurrency: callbackURLConcurrency),
+                egress: egress, throttle: throttle ?? Self.unthrottled(), clock: clock, random: random
             )
             let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
-            let app = Application(
-                router: try RelayRouter.build(dependencies), server: RelayRouter.server(relaySettings),
-                configuration: RelayRouter.configuration(host: "127.0.0.1", port: port, relaySettings),
-                onServerRunning: { channel in portContinuation.yield(channel.localAddress?.port ?? 0) }, logger: logger
-            )
-            let group = ServiceGroup(configuration: .init(services: [dispatcher, app], logger: logger))
+            let assembled = try AssembledRelay(blueprint, store: store, loggers: { _ in logger },
+                                               onServerRunning: { port in portContinuation.yield(port) })
             let task = Task {
                 defer { portContinuation.finish() }
-                try await group.run()
+                try await assembled.run()
             }
             var iterator = portStream.makeAsyncIterator()
             guard await iterator.next() != nil else { return nil }  // the bind failed: the port was taken
-            return TestRelay(port: port, store: store, location: location, clock: clock, wake: wake,
-                             metricsRegistry: metricsRegistry, group: group, task: task, client: client)
+            return TestRelay(port: port, store: store, location: location, assembled: assembled, task: task)
         }
     }
 
@@ -120,9 +106,8 @@ final class TestRelay: Sendable {
 
     /// SIGTERM's path: graceful shutdown of the dispatcher and the server.
     func stop() async {
-        await group.triggerGracefulShutdown()
+        await assembled.stop()
         _ = try? await task.value
-        try? await client.shutdown()
         try? await store.close()
     }
 

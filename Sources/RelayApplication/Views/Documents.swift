@@ -1,36 +1,36 @@
 import Foundation
-import Logging
-import NIOCore
 import RelayCore
 import RelayDelivery
 import RelayStore
 
 /// An endpoint as the admin API shows it: secrets never, static header values redacted.
-struct EndpointView: Encodable {
-    var id: String
-    var name: String
-    var role: String
-    var url: String
-    var headers: [String: String]
-    var tools: [String]
-    var maxAttempts: Int?
-    var timeoutMs: Int?
-    var concurrency: Int
-    var enabled: Bool
-    var disabledReason: String?
+public struct EndpointView: Encodable, Sendable {
+    public var id: String
+    public var name: String
+    public var role: String
+    public var url: String
+    public var headers: [String: String]
+    public var tools: [String]
+    public var maxAttempts: Int?
+    public var timeoutMs: Int?
+    public var concurrency: Int
+    public var enabled: Bool
+    public var disabledReason: String?
     /// When the previous secret stops signing, while a rotation is in progress.
-    var previousSecretExpiresAt: Date?
+    public var previousSecretExpiresAt: Date?
     /// `closed`, `open` (paused after a run of failures) or `half-open` (a probe may go).
-    var circuit: String
-    var consecutiveFailures: Int
+    public var circuit: String
+    public var consecutiveFailures: Int
     /// While the circuit is open: when the next single-delivery probe may go.
-    var nextProbeAt: Date?
-    var createdAt: Date
-    var updatedAt: Date
+    public var nextProbeAt: Date?
+    public var createdAt: Date
+    public var updatedAt: Date
+    /// The config file that declares the endpoint (SPEC §15): change it there, not through the API.
+    public var declaredIn: String?
     /// Present only in the answer that created the secret.
-    var secret: String?
+    public var secret: String?
 
-    init(_ endpoint: Endpoint, now: Date, secret: String? = nil) {
+    public init(_ endpoint: Endpoint, now: Date, secret: String? = nil) {
         id = endpoint.id
         name = endpoint.name
         role = endpoint.role.rawValue
@@ -48,52 +48,58 @@ struct EndpointView: Encodable {
         nextProbeAt = endpoint.nextProbeAt
         createdAt = endpoint.createdAt
         updatedAt = endpoint.updatedAt
+        declaredIn = endpoint.declaredIn
         self.secret = secret
     }
 }
 
 /// The answer to an accepted submit.
-struct SubmitAnswer: Encodable {
-    var id: String
-    var correlationId: String
-    var approvalRequestId: Int64?
-    var kind: String
-    var state: String
-    var deadline: Date
-    var messages: [MessageRef]
+public struct SubmitAnswer: Encodable, Sendable {
+    public var id: String
+    public var correlationId: String
+    public var approvalRequestId: Int64?
+    public var kind: String
+    public var state: String
+    public var deadline: Date
+    public var messages: [MessageRef]
 
-    struct MessageRef: Encodable {
-        var id: String
-        var endpoint: String
+    public struct MessageRef: Encodable, Sendable {
+        public var id: String
+        public var endpoint: String
+
+        public init(id: String, endpoint: String) {
+            self.id = id
+            self.endpoint = endpoint
+        }
     }
 }
 
 /// A request with its whole timeline.
-struct TimelineView: Encodable {
-    var id: String
-    var kind: String
-    var correlationId: String
-    var approvalRequestId: Int64?
-    var tool: String
-    var state: String
-    var deadline: Date
-    var callbackUrl: String?
-    var decisionReason: String?
-    var decisionActor: String?
-    var decisionResult: JSONValue?
-    var decidedAt: Date?
+public struct TimelineView: Encodable, Sendable {
+    public var id: String
+    public var kind: String
+    public var correlationId: String
+    public var approvalRequestId: Int64?
+    public var tool: String
+    public var state: String
+    public var deadline: Date
+    public var callbackUrl: String?
+    public var decisionReason: String?
+    public var decisionActor: String?
+    public var decisionResult: JSONValue?
+    public var decidedAt: Date?
     /// The `approval_state` a codex-k8s control plane last answered to a forward.
-    var controlPlaneState: String?
+    public var controlPlaneState: String?
     /// Set when the control plane contradicted a forwarded decision.
-    var flag: String?
-    var createdAt: Date
-    var updatedAt: Date
-    var payload: JSONValue?
-    var messages: [MessageView]
+    public var flag: String?
+    public var createdAt: Date
+    public var updatedAt: Date
+    public var payload: JSONValue?
+    public var messages: [MessageView]
     /// Every callback that named the request, applied, duplicate or ignored, with who sent it.
-    var callbacks: [CallbackView]
+    public var callbacks: [CallbackView]
 
-    init(_ timeline: RequestTimeline) {
+    public init(_ timeline: RequestTimeline) {
         let request = timeline.request
         id = request.id
         kind = request.kind.rawValue
@@ -118,19 +124,19 @@ struct TimelineView: Encodable {
 }
 
 /// One callback in a timeline.
-struct CallbackView: Encodable {
-    var receivedAt: Date
-    var path: String
-    var decision: String
+public struct CallbackView: Encodable, Sendable {
+    public var receivedAt: Date
+    public var path: String
+    public var decision: String
     /// `applied`, `duplicate`, or `ignored` (refused by the state machine, 409).
-    var outcome: String
-    var endpoint: String?
-    var actor: String?
+    public var outcome: String
+    public var endpoint: String?
+    public var actor: String?
     /// The request's state after it.
-    var state: String
-    var bodyExcerpt: String?
+    public var state: String
+    public var bodyExcerpt: String?
 
-    init(_ record: CallbackRecord) {
+    public init(_ record: CallbackRecord) {
         receivedAt = record.receivedAt
         path = record.path
         decision = record.decision
@@ -143,27 +149,27 @@ struct CallbackView: Encodable {
 }
 
 /// A message and its attempts.
-struct MessageView: Encodable {
-    var id: String
-    var requestId: String
-    var purpose: String
-    var endpoint: String
-    var endpointId: String?
+public struct MessageView: Encodable, Sendable {
+    public var id: String
+    public var requestId: String
+    public var purpose: String
+    public var endpoint: String
+    public var endpointId: String?
     /// For a forward: `callback`, `codex-k8s` or `native`.
-    var sink: String?
-    var url: String
-    var state: String
-    var attemptCount: Int
+    public var sink: String?
+    public var url: String
+    public var state: String
+    public var attemptCount: Int
     /// When the next attempt is due (pending) or the lease ends (in flight).
-    var dueAt: Date?
-    var deadline: Date
-    var deadReason: String?
-    var lastError: String?
-    var createdAt: Date
-    var updatedAt: Date
-    var attempts: [AttemptView]?
+    public var dueAt: Date?
+    public var deadline: Date
+    public var deadReason: String?
+    public var lastError: String?
+    public var createdAt: Date
+    public var updatedAt: Date
+    public var attempts: [AttemptView]?
 
-    init(_ message: Message, attempts: [Attempt]?) {
+    public init(_ message: Message, attempts: [Attempt]?) {
         id = message.id
         requestId = message.requestId
         purpose = message.purpose.rawValue
@@ -183,16 +189,16 @@ struct MessageView: Encodable {
     }
 }
 
-struct AttemptView: Encodable {
-    var number: Int
-    var startedAt: Date
-    var durationMs: Int
-    var statusCode: Int?
-    var error: String?
-    var responseExcerpt: String?
-    var outcome: String
+public struct AttemptView: Encodable, Sendable {
+    public var number: Int
+    public var startedAt: Date
+    public var durationMs: Int
+    public var statusCode: Int?
+    public var error: String?
+    public var responseExcerpt: String?
+    public var outcome: String
 
-    init(_ attempt: Attempt) {
+    public init(_ attempt: Attempt) {
         number = attempt.number
         startedAt = attempt.startedAt
         durationMs = attempt.durationMs
@@ -204,19 +210,19 @@ struct AttemptView: Encodable {
 }
 
 /// One dead letter in the list.
-struct DeadLetterView: Encodable {
-    var messageId: String
-    var requestId: String
-    var correlationId: String
-    var kind: String
-    var purpose: String
-    var endpoint: String
-    var reason: String?
-    var deadAt: Date
-    var attemptCount: Int
-    var lastError: String?
+public struct DeadLetterView: Encodable, Sendable {
+    public var messageId: String
+    public var requestId: String
+    public var correlationId: String
+    public var kind: String
+    public var purpose: String
+    public var endpoint: String
+    public var reason: String?
+    public var deadAt: Date
+    public var attemptCount: Int
+    public var lastError: String?
 
-    init(_ letter: DeadLetter) {
+    public init(_ letter: DeadLetter) {
         messageId = letter.message.id
         requestId = letter.message.requestId
         correlationId = letter.correlationId
@@ -230,14 +236,19 @@ struct DeadLetterView: Encodable {
     }
 }
 
-struct DeadLetterPageView: Encodable {
-    var items: [DeadLetterView]
-    var nextCursor: String?
+public struct DeadLetterPageView: Encodable, Sendable {
+    public var items: [DeadLetterView]
+    public var nextCursor: String?
+
+    public init(items: [DeadLetterView], nextCursor: String?) {
+        self.items = items
+        self.nextCursor = nextCursor
+    }
 }
 
 /// A request's timeline in the admin API's shape, for the command line.
-public struct TimelineDocument: Encodable {
-    let view: TimelineView
+public struct TimelineDocument: Encodable, Sendable {
+    public let view: TimelineView
 
     public init(_ timeline: RequestTimeline) {
         view = TimelineView(timeline)
@@ -249,8 +260,8 @@ public struct TimelineDocument: Encodable {
 }
 
 /// A page of dead letters in the admin API's shape, for the command line.
-public struct DeadLetterList: Encodable {
-    let view: DeadLetterPageView
+public struct DeadLetterList: Encodable, Sendable {
+    public let view: DeadLetterPageView
 
     public init(_ page: DeadLetterPage) {
         view = DeadLetterPageView(items: page.items.map(DeadLetterView.init), nextCursor: page.nextCursor)

@@ -1,45 +1,48 @@
 import Foundation
 import Logging
+import RelayApplication
 import RelayCore
 import RelayDelivery
 import RelayHTTP
 import RelayStore
 
 /// The relay's whole configuration, resolved and checked.
-struct RelayConfiguration {
-    var host: String
-    var port: Int
-    var database: DatabaseLocation
-    var publicURL: String
-    var settings: RelaySettings
-    var controlPlane: ControlPlaneSink?
+public struct RelayConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    public var database: DatabaseLocation
+    public var publicURL: String
+    public var settings: RelaySettings
+    /// What the use cases apply where their input is silent.
+    public var policy: RelayApplication.Policy
+    public var controlPlane: ControlPlaneSink?
     /// Base64 of the key callback capability tokens are derived from; nil means the key file beside the SQLite file.
-    var callbackKey: [UInt8]?
+    public var callbackKey: [UInt8]?
     /// Signs forwards to requests' own callback URLs; nil sends them unsigned.
-    var callbackSigningSecret: WebhookSecret?
+    public var callbackSigningSecret: WebhookSecret?
     /// When a failing endpoint is paused and probed.
-    var circuit: CircuitBreaker
-    var forwardDeadline: TimeInterval
-    var retry: RetryPolicy
-    var dispatcher: DispatcherOptions
-    var retention: RetentionOptions
-    var sqliteSynchronous: SQLiteDriver.Synchronous
-    var postgresConnections: Int
+    public var circuit: CircuitBreaker
+    public var forwardDeadline: TimeInterval
+    public var retry: RetryPolicy
+    public var dispatcher: DispatcherOptions
+    public var retention: RetentionOptions
+    public var sqliteSynchronous: SQLiteDriver.Synchronous
+    public var postgresConnections: Int
     /// How long an operation waits for a pooled connection before probing the database's port.
-    var postgresLeaseTimeout: Duration
+    public var postgresLeaseTimeout: Duration
     /// The deadline of any one database operation.
-    var postgresOperationTimeout: Duration
-    var egress: EgressPolicy
+    public var postgresOperationTimeout: Duration
+    public var egress: EgressPolicy
     /// How failed credentials are slowed and refused, per client address.
-    var throttle: FailureThrottle.Policy
-    var logLevel: Logger.Level
+    public var throttle: FailureThrottle.Policy
+    public var logLevel: Logger.Level
 
-    enum DatabaseLocation: Equatable {
+    public enum DatabaseLocation: Equatable, Sendable {
         case sqlite(path: String)
         case postgres(url: String)
 
         /// For logs: a PostgreSQL URL without its password.
-        var redacted: String {
+        public var redacted: String {
             switch self {
             case .sqlite(let path): return "sqlite:" + path
             case .postgres(let url):
@@ -50,7 +53,7 @@ struct RelayConfiguration {
         }
     }
 
-    static func load(path: String, required: Bool, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> RelayConfiguration {
+    public static func load(path: String, required: Bool, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> RelayConfiguration {
         try resolve(try SettingValues.load(path: path, required: required, environment: environment))
     }
 
@@ -108,8 +111,8 @@ struct RelayConfiguration {
         let retry = RetryPolicy(
             base: Double(try values.int("retry.base_ms", in: 1...3_600_000)) / 1000,
             cap: Double(try values.int("retry.cap_ms", in: 1...86_400_000)) / 1000,
-            maxAttempts: try values.int("retry.max_attempts", in: 1...100),
-            attemptTimeout: Double(try values.int("retry.delivery_timeout_ms", in: 100...600_000)) / 1000,
+            maxAttempts: try values.int("retry.max_attempts", in: EndpointSettings.maxAttemptsRange),
+            attemptTimeout: Double(try values.int("retry.delivery_timeout_ms", in: EndpointSettings.timeoutRange)) / 1000,
             connectTimeout: Double(try values.int("retry.connect_timeout_ms", in: 100...600_000)) / 1000
         )
         var callbackSigningSecret: WebhookSecret?
@@ -135,15 +138,17 @@ struct RelayConfiguration {
         let settings = RelaySettings(
             adminToken: values.string("admin_token"), submitToken: values.string("submit_token"),
             callbackToken: values.string("callback_token"),
-            defaultRequestTimeout: TimeInterval(try values.int("request_timeout_sec", in: 1...(30 * 86400))),
             maxBodyBytes: try values.int("max_body_bytes", in: 1024...(64 * 1024 * 1024)),
-            defaultEndpointConcurrency: try values.int("delivery.endpoint_concurrency", in: 1...1024),
-            secretRotationGrace: TimeInterval(try values.int("secret_rotation_grace_sec", in: 0...(30 * 86400))),
             idleTimeout: TimeInterval(try values.int("idle_timeout_sec", in: 1...3600)),
             consoleEnabled: try values.bool("console.enabled"),
             consoleSessionHours: try values.int("console.session_hours", in: 1...24),
             requestReadTimeout: Double(try values.int("http.request_timeout_ms", in: 1000...600_000)) / 1000,
             maxConnections: try values.int("http.max_connections", in: 1...100_000)
+        )
+        let policy = RelayApplication.Policy(
+            defaultRequestTimeout: TimeInterval(try values.int("request_timeout_sec", in: 1...(30 * 86400))),
+            defaultEndpointConcurrency: try values.int("delivery.endpoint_concurrency", in: EndpointSettings.concurrencyRange),
+            secretRotationGrace: TimeInterval(try values.int("secret_rotation_grace_sec", in: 0...(30 * 86400)))
         )
         let dispatcher = DispatcherOptions(
             globalConcurrency: try values.int("delivery.global_concurrency", in: 1...10_000),
@@ -185,7 +190,7 @@ struct RelayConfiguration {
         }
         return RelayConfiguration(
             host: host, port: port, database: database, publicURL: publicURL,
-            settings: settings, controlPlane: controlPlane, callbackKey: callbackKey, callbackSigningSecret: callbackSigningSecret,
+            settings: settings, policy: policy, controlPlane: controlPlane, callbackKey: callbackKey, callbackSigningSecret: callbackSigningSecret,
             circuit: CircuitBreaker(
                 failureThreshold: try values.int("delivery.circuit_failures", in: 1...10_000),
                 probeInterval: Double(try values.int("delivery.circuit_probe_interval_ms", in: 100...3_600_000)) / 1000
@@ -212,7 +217,7 @@ struct RelayConfiguration {
 
     /// The key callback capability tokens are derived from: `callback_key`, or for SQLite a key file
     /// beside the database (created once, mode 0600), so capability URLs survive restarts.
-    func loadCallbackKey() throws -> [UInt8] {
+    public func loadCallbackKey() throws -> [UInt8] {
         if let callbackKey { return callbackKey }
         guard case .sqlite(let path) = database else {
             throw ConfigurationError("callback_key (RELAY_CALLBACK_KEY) is required with PostgreSQL: every instance must derive the same callback URLs")
@@ -238,7 +243,7 @@ struct RelayConfiguration {
     }
 
     /// Forward planning and callback capabilities, shared by the HTTP surface and the dispatcher.
-    func routing() throws -> DeliveryRouting {
+    public func routing() throws -> DeliveryRouting {
         DeliveryRouting(
             planner: ForwardPlanner(controlPlane: controlPlane, forwardWindow: forwardDeadline),
             capability: CallbackCapability(key: try loadCallbackKey(), publicURL: publicURL),
@@ -247,7 +252,7 @@ struct RelayConfiguration {
     }
 
     /// `serve`'s hold on a SQLite database (one `serve` per file); nil for PostgreSQL, where instances share.
-    func lockForServing() throws -> ServeLock? {
+    public func lockForServing() throws -> ServeLock? {
         guard case .sqlite(let path) = database else { return nil }
         do {
             return try ServeLock.acquire(databasePath: path)
@@ -257,7 +262,7 @@ struct RelayConfiguration {
     }
 
     /// Opens the configured store.
-    func openStore(logger: Logger) throws -> any RelayStore {
+    public func openStore(logger: Logger) throws -> any RelayStore {
         switch database {
         case .sqlite(let path):
             return try StoreEngine.sqlite(path: path, synchronous: sqliteSynchronous, circuit: circuit, logger: logger)
@@ -268,6 +273,29 @@ struct RelayConfiguration {
             } catch {
                 throw ConfigurationError("database (RELAY_DATABASE) is not a usable PostgreSQL URL: \(error); expected postgres://user:password@host:5432/database")
             }
+        }
+    }
+}
+
+extension RelayConfiguration {
+    /// The running relay this configuration describes.
+    public func blueprint(clock: any RelayClock = SystemClock()) throws -> RelayBlueprint {
+        RelayBlueprint(host: host, port: port, settings: settings, policy: policy, routing: try routing(), dispatcher: dispatcher,
+                       retention: retention, egress: EgressGuard(policy: egress), throttle: FailureThrottle(policy: throttle), clock: clock)
+    }
+}
+
+extension RelayConfiguration {
+    /// What `serve` says when it starts: the version, the store, and every door left without a token.
+    public func logStartup(_ logger: Logger) {
+        logger.info("relay starting", metadata: [
+            "version": "\(RelayVersion.current)", "database": "\(database.redacted)",
+            "public_url": "\(publicURL)", "egress": "\(egress.mode.rawValue)",
+        ])
+        if settings.adminToken == nil { logger.warning("no admin token (RELAY_ADMIN_TOKEN): the admin API refuses every call") }
+        if settings.submitToken == nil { logger.warning("no submit token (RELAY_SUBMIT_TOKEN): the submit API refuses every call") }
+        if settings.callbackToken == nil {
+            logger.notice("no callback token (RELAY_CALLBACK_TOKEN): the shared-token callback paths refuse every call")
         }
     }
 }
