@@ -17,7 +17,7 @@ def problem(where, text):
 
 
 settings_source = (root / "Sources/RelayAssembly/Configuration/Setting.swift").read_text()
-settings = re.findall(r'Setting\(key: "([^"]+)", environment: "([^"]+)"', settings_source)
+settings = re.findall(r'Setting\("([^"]+)", "(RELAY_[A-Z_]+)"', settings_source)
 known_env = {env for _, env in settings}
 known_keys = {key for key, _ in settings}
 routes_source = "\n".join(p.read_text() for p in (root / "Sources/RelayHTTP").rglob("*.swift"))
@@ -34,8 +34,17 @@ def flatten(mapping, prefix=""):
             yield f"{prefix}{key}"
 
 
+# Declared endpoints (SPEC §15) are a list the relay reads itself, not a setting.
+declared_fields = set(re.findall(r'"([a-z_]+)"', re.search(r'static let fields: Set<String> = \[(.*?)\]',
+    (root / "Sources/RelayAssembly/Configuration/DeclaredEndpoints.swift").read_text(), re.S).group(1)))
+
+
 def check_config_yaml(where, text):
     data = yaml.safe_load(text) or {}
+    for index, entry in enumerate(data.pop("endpoints", None) or []):
+        for field in entry if isinstance(entry, dict) else []:
+            if field not in declared_fields:
+                problem(where, f"endpoints[{index}]: {field} is not a field of a declared endpoint")
     for key in flatten(data):
         if key not in known_keys:
             problem(where, f"config key {key} is not a relay setting (see Config/relay.yaml)")

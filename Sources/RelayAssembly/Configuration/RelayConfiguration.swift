@@ -36,6 +36,12 @@ public struct RelayConfiguration: Sendable {
     /// How failed credentials are slowed and refused, per client address.
     public var throttle: FailureThrottle.Policy
     public var logLevel: Logger.Level
+    /// The config file that was read, when one was: the owner of `declaredEndpoints`.
+    public var file: String?
+    /// The file's `endpoints:` list (SPEC §15), reconciled at start.
+    public var declaredEndpoints: [DeclaredEndpoint]
+    /// `endpoints_prune`: endpoints the file no longer declares are disabled rather than handed back to the API.
+    public var pruneEndpoints: Bool
 
     public enum DatabaseLocation: Equatable, Sendable {
         case sqlite(path: String)
@@ -54,10 +60,10 @@ public struct RelayConfiguration: Sendable {
     }
 
     public static func load(path: String, required: Bool, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> RelayConfiguration {
-        try resolve(try SettingValues.load(path: path, required: required, environment: environment))
+        try resolve(try SettingValues.load(path: path, required: required, environment: environment), environment: environment)
     }
 
-    static func resolve(_ values: SettingValues) throws -> RelayConfiguration {
+    static func resolve(_ values: SettingValues, environment: [String: String]) throws -> RelayConfiguration {
         let listen = values.string("listen") ?? "127.0.0.1:8080"
         guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65535).contains(port) else {
             throw ConfigurationError("listen (from \(values.origin("listen"))) must be HOST:PORT, for example 127.0.0.1:8080")
@@ -91,9 +97,7 @@ public struct RelayConfiguration: Sendable {
 
         var controlPlane: ControlPlaneSink?
         if let url = values.string("control_plane.url") {
-            guard let format = ControlPlaneSink.Format(rawValue: values.string("control_plane.format") ?? "codex-k8s") else {
-                throw ConfigurationError("control_plane.format (from \(values.origin("control_plane.format"))) must be codex-k8s or native")
-            }
+            let format = ControlPlaneSink.Format(rawValue: try values.choice("control_plane.format"))!
             let secret = values.string("control_plane.secret")
             if let secret, WebhookSecret(secret) == nil {
                 throw ConfigurationError("control_plane.secret must be whsec_ followed by the base64 of 24 to 64 bytes")
@@ -109,11 +113,11 @@ public struct RelayConfiguration: Sendable {
         }
 
         let retry = RetryPolicy(
-            base: Double(try values.int("retry.base_ms", in: 1...3_600_000)) / 1000,
-            cap: Double(try values.int("retry.cap_ms", in: 1...86_400_000)) / 1000,
-            maxAttempts: try values.int("retry.max_attempts", in: EndpointSettings.maxAttemptsRange),
-            attemptTimeout: Double(try values.int("retry.delivery_timeout_ms", in: EndpointSettings.timeoutRange)) / 1000,
-            connectTimeout: Double(try values.int("retry.connect_timeout_ms", in: 100...600_000)) / 1000
+            base: Double(try values.int("retry.base_ms")) / 1000,
+            cap: Double(try values.int("retry.cap_ms")) / 1000,
+            maxAttempts: try values.int("retry.max_attempts"),
+            attemptTimeout: Double(try values.int("retry.delivery_timeout_ms")) / 1000,
+            connectTimeout: Double(try values.int("retry.connect_timeout_ms")) / 1000
         )
         var callbackSigningSecret: WebhookSecret?
         if let text = values.string("callback_signing_secret") {
@@ -138,51 +142,44 @@ public struct RelayConfiguration: Sendable {
         let settings = RelaySettings(
             adminToken: values.string("admin_token"), submitToken: values.string("submit_token"),
             callbackToken: values.string("callback_token"),
-            maxBodyBytes: try values.int("max_body_bytes", in: 1024...(64 * 1024 * 1024)),
-            idleTimeout: TimeInterval(try values.int("idle_timeout_sec", in: 1...3600)),
+            maxBodyBytes: try values.int("max_body_bytes"),
+            idleTimeout: TimeInterval(try values.int("idle_timeout_sec")),
             consoleEnabled: try values.bool("console.enabled"),
-            consoleSessionHours: try values.int("console.session_hours", in: 1...24),
-            requestReadTimeout: Double(try values.int("http.request_timeout_ms", in: 1000...600_000)) / 1000,
-            maxConnections: try values.int("http.max_connections", in: 1...100_000)
+            consoleSessionHours: try values.int("console.session_hours"),
+            requestReadTimeout: Double(try values.int("http.request_timeout_ms")) / 1000,
+            maxConnections: try values.int("http.max_connections")
         )
         let policy = RelayApplication.Policy(
-            defaultRequestTimeout: TimeInterval(try values.int("request_timeout_sec", in: 1...(30 * 86400))),
-            defaultEndpointConcurrency: try values.int("delivery.endpoint_concurrency", in: EndpointSettings.concurrencyRange),
-            secretRotationGrace: TimeInterval(try values.int("secret_rotation_grace_sec", in: 0...(30 * 86400)))
+            defaultRequestTimeout: TimeInterval(try values.int("request_timeout_sec")),
+            defaultEndpointConcurrency: try values.int("delivery.endpoint_concurrency"),
+            secretRotationGrace: TimeInterval(try values.int("secret_rotation_grace_sec"))
         )
         let dispatcher = DispatcherOptions(
-            globalConcurrency: try values.int("delivery.global_concurrency", in: 1...10_000),
-            claimBatch: try values.int("delivery.claim_batch", in: 1...1000),
-            forwardConcurrency: try values.int("delivery.forward_concurrency", in: 1...1024),
-            pollInterval: .milliseconds(try values.int("delivery.poll_interval_ms", in: 10...60_000)),
-            shutdownGrace: .milliseconds(try values.int("delivery.shutdown_grace_ms", in: 0...600_000)),
+            globalConcurrency: try values.int("delivery.global_concurrency"),
+            claimBatch: try values.int("delivery.claim_batch"),
+            forwardConcurrency: try values.int("delivery.forward_concurrency"),
+            pollInterval: .milliseconds(try values.int("delivery.poll_interval_ms")),
+            shutdownGrace: .milliseconds(try values.int("delivery.shutdown_grace_ms")),
             retry: retry,
-            leaseMargin: Double(try values.int("delivery.lease_margin_ms", in: 100...600_000)) / 1000,
-            callbackURLConcurrency: try values.int("delivery.callback_url_concurrency", in: 1...1024),
-            instanceTimeout: Double(try values.int("delivery.instance_timeout_ms", in: 1000...600_000)) / 1000
+            leaseMargin: Double(try values.int("delivery.lease_margin_ms")) / 1000,
+            callbackURLConcurrency: try values.int("delivery.callback_url_concurrency"),
+            instanceTimeout: Double(try values.int("delivery.instance_timeout_ms")) / 1000
         )
-        let retentionDays = try values.int("retention.days", in: 0...36_500)
+        let retentionDays = try values.int("retention.days")
         let retention = RetentionOptions(
             age: retentionDays == 0 ? nil : TimeInterval(retentionDays) * 86_400,
-            interval: .seconds(try values.int("retention.sweep_interval_sec", in: 1...86_400)),
-            batchSize: try values.int("retention.batch_size", in: 1...10_000)
+            interval: .seconds(try values.int("retention.sweep_interval_sec")),
+            batchSize: try values.int("retention.batch_size")
         )
-        guard let synchronous = SQLiteDriver.Synchronous(rawValue: (values.string("sqlite.synchronous") ?? "full").uppercased()) else {
-            throw ConfigurationError("sqlite.synchronous must be full or normal")
-        }
-        guard let egressMode = EgressPolicy.Mode(rawValue: values.string("egress.mode") ?? "default") else {
-            throw ConfigurationError("egress.mode (from \(values.origin("egress.mode"))) must be default or strict")
-        }
-        let egressAllow = try (values.string("egress.allow") ?? "").split(separator: ",").map { entry in
-            let text = entry.trimmingCharacters(in: .whitespaces)
+        let synchronous = SQLiteDriver.Synchronous(rawValue: try values.choice("sqlite.synchronous").uppercased())!
+        let egressMode = EgressPolicy.Mode(rawValue: try values.choice("egress.mode"))!
+        let egressAllow = try values.list("egress.allow").map { text in
             guard let range = IPRange(text) else {
                 throw ConfigurationError("egress.allow (from \(values.origin("egress.allow"))) holds \(text), which is not a CIDR range such as 10.0.0.0/8")
             }
             return range
         }
-        guard let level = Logger.Level(rawValue: values.string("log_level") ?? "info") else {
-            throw ConfigurationError("log_level must be one of trace, debug, info, notice, warning, error, critical")
-        }
+        let level = Logger.Level(rawValue: try values.choice("log_level"))!
         let publicURL = values.string("public_url") ?? "http://\(listen)"
         guard let parsed = URL(string: publicURL), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""), parsed.host != nil,
               !publicURL.contains("\"") else {
@@ -192,25 +189,28 @@ public struct RelayConfiguration: Sendable {
             host: host, port: port, database: database, publicURL: publicURL,
             settings: settings, policy: policy, controlPlane: controlPlane, callbackKey: callbackKey, callbackSigningSecret: callbackSigningSecret,
             circuit: CircuitBreaker(
-                failureThreshold: try values.int("delivery.circuit_failures", in: 1...10_000),
-                probeInterval: Double(try values.int("delivery.circuit_probe_interval_ms", in: 100...3_600_000)) / 1000
+                failureThreshold: try values.int("delivery.circuit_failures"),
+                probeInterval: Double(try values.int("delivery.circuit_probe_interval_ms")) / 1000
             ),
-            forwardDeadline: TimeInterval(try values.int("forward_deadline_sec", in: 60...(30 * 86400))), retry: retry, dispatcher: dispatcher,
+            forwardDeadline: TimeInterval(try values.int("forward_deadline_sec")), retry: retry, dispatcher: dispatcher,
             retention: retention, sqliteSynchronous: synchronous,
-            postgresConnections: try values.int("postgres.max_connections", in: 1...1000),
-            postgresLeaseTimeout: .milliseconds(try values.int("postgres.lease_timeout_ms", in: 100...600_000)),
-            postgresOperationTimeout: .milliseconds(try values.int("postgres.operation_timeout_ms", in: 1000...3_600_000)),
+            postgresConnections: try values.int("postgres.max_connections"),
+            postgresLeaseTimeout: .milliseconds(try values.int("postgres.lease_timeout_ms")),
+            postgresOperationTimeout: .milliseconds(try values.int("postgres.operation_timeout_ms")),
             egress: EgressPolicy(mode: egressMode, allow: egressAllow),
             throttle: try Self.throttlePolicy(values),
-            logLevel: level
+            logLevel: level,
+            file: values.file,
+            declaredEndpoints: try values.file.map { try DeclaredEndpoints.read(values.declaredEndpoints, file: $0, environment: environment) } ?? [],
+            pruneEndpoints: try values.bool("endpoints_prune")
         )
     }
 
     static func throttlePolicy(_ values: SettingValues) throws -> FailureThrottle.Policy {
-        let delay = try values.int("security.failed_auth_delay_ms", in: 0...10_000)
+        let delay = try values.int("security.failed_auth_delay_ms")
         return FailureThrottle.Policy(
-            limit: try values.int("security.failed_auth_limit", in: 1...1_000_000),
-            window: TimeInterval(try values.int("security.failed_auth_window_sec", in: 1...86_400)),
+            limit: try values.int("security.failed_auth_limit"),
+            window: TimeInterval(try values.int("security.failed_auth_window_sec")),
             baseDelay: .milliseconds(delay), maximumDelay: .milliseconds(delay * 20)
         )
     }

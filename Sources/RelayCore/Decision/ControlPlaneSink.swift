@@ -2,7 +2,7 @@ import Foundation
 
 /// The configured control plane that receives decisions (SPEC §6.2, §6.3).
 public struct ControlPlaneSink: Sendable, Equatable {
-    public enum Format: String, Sendable {
+    public enum Format: String, Sendable, CaseIterable {
         case codexK8s = "codex-k8s"
         case native
     }

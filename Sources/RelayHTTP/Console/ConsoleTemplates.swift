@@ -123,6 +123,8 @@ enum ConsoleTemplates {
             <td>{{successRate}}<br><span class="muted">{{delivered}} ok / {{failed}} failed</span></td>
             <td>{{#lastError}}<span class="excerpt">{{lastError}}</span><br><time datetime="{{lastErrorAt}}">{{lastErrorAt}}</time>{{/lastError}}{{^lastError}}—{{/lastError}}</td>
             <td class="actions">
+              {{#declared_in}}<span class="muted">declared in {{declared_in}}: change it there</span>{{/declared_in}}
+              {{^declared_in}}
               <form method="post" action="/console/endpoints/{{id}}/{{#enabled}}disable{{/enabled}}{{^enabled}}enable{{/enabled}}">
                 <input type="hidden" name="csrf" value="{{csrf}}">
                 <button type="submit">{{#enabled}}Disable{{/enabled}}{{^enabled}}Enable{{/enabled}}</button>
@@ -131,6 +133,7 @@ enum ConsoleTemplates {
                 <input type="hidden" name="csrf" value="{{csrf}}">
                 <button type="submit">Rotate secret</button>
               </form>
+              {{/declared_in}}
             </td>
           </tr>
           {{/items}}

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import RelayApplication
 import RelayAssembly
 import RelayDelivery
 import RelayStore
@@ -29,6 +30,9 @@ struct Serve: AsyncParsableCommand {
         let blueprint = try configuration.blueprint()
         let relay = try AssembledRelay(blueprint, store: store, gracefulShutdownSignals: [.sigterm, .sigint])
         configuration.logStartup(logger)
+        if let file = configuration.file {
+            _ = try await relay.application.reconcile(configuration.declaredEndpoints, file: file, prune: configuration.pruneEndpoints)
+        }
         try await relay.run()
         logger.info("relay stopped")
         try await store.close()

@@ -19,15 +19,17 @@ final class RelayProcess: Sendable {
     }
 
     /// Starts the relay on `port` (default: a free one) on 127.0.0.1 with `environment` on top of a fresh SQLite file.
-    static func start(environment: [String: String], port: Int? = nil) async throws -> RelayProcess {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("relay-proc-\(UUID().uuidString)")
+    /// `folder` holds the SQLite file and the log: pass the one of an earlier process to restart on its data.
+    static func start(environment: [String: String], port: Int? = nil, arguments: [String] = [],
+                      folder: URL? = nil) async throws -> RelayProcess {
+        let folder = folder ?? FileManager.default.temporaryDirectory.appendingPathComponent("relay-proc-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let logFile = folder.appendingPathComponent("relay.log")
         _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
         let port = try port ?? freePort()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CommandLineTests.binary)
-        process.arguments = ["serve"]
+        process.arguments = ["serve"] + arguments
         process.currentDirectoryURL = CommandLineTests.packageRoot
         process.environment = [
             "PATH": "/usr/bin:/bin", "RELAY_LISTEN": "127.0.0.1:\(port)",
@@ -47,6 +49,7 @@ final class RelayProcess: Sendable {
     }
 
     var port: Int { Int(baseURL.split(separator: ":").last!)! }
+    var folder: URL { logFile.deletingLastPathComponent() }
 
     /// SIGKILL: the process dies on the spot, leases and all.
     func kill() async {
