@@ -76,6 +76,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // One folder and one type per wire contract (contract A, codex-k8s, native, the drop-in doors): each owns its
+        // parsing, its forward body and headers, and what its answers mean. Registered in `Contracts`.
+        .target(
+            name: "RelayContracts",
+            dependencies: ["RelayCore"],
+            swiftSettings: swiftSettings
+        ),
         // The use cases between delivery and the doors: submit, decide, endpoint and dead-letter administration,
         // and the documents every door shows. No HTTP, no command line.
         .target(
@@ -95,6 +102,7 @@ let package = Package(
                 "RelayStore",
                 "RelayDelivery",
                 "RelayApplication",
+                "RelayContracts",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -116,6 +124,7 @@ let package = Package(
                 "RelayStore",
                 "RelayDelivery",
                 "RelayApplication",
+                "RelayContracts",
                 "RelayHTTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -183,7 +192,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RelayStoreTests",
-            dependencies: ["RelayCore", "RelayStore", "RelayTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["RelayCore", "RelayStore", "RelayContracts", "RelayTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -195,6 +204,7 @@ let package = Package(
                 "RelayHTTP",
                 "RelayApplication",
                 "RelayAssembly",
+                "RelayContracts",
                 "RelayTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

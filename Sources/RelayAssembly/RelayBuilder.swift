@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import Prometheus
 import RelayApplication
+import RelayContracts
 import RelayCore
 import RelayDelivery
 import RelayHTTP
@@ -25,10 +26,14 @@ public struct RelayBlueprint: Sendable {
     public var throttle: FailureThrottle
     public var clock: any RelayClock
     public var random: any RandomSource
+    /// The callback doors behind the shared token (the forward contracts are in `routing.planner`).
+    public var callbackContracts: [any CallbackContract]
 
     public init(host: String, port: Int, settings: RelaySettings, policy: RelayApplication.Policy, routing: DeliveryRouting,
                 dispatcher: DispatcherOptions, retention: RetentionOptions = RetentionOptions(), egress: EgressGuard,
-                throttle: FailureThrottle = FailureThrottle(), clock: any RelayClock = SystemClock(), random: any RandomSource = SystemRandom()) {
+                throttle: FailureThrottle = FailureThrottle(), clock: any RelayClock = SystemClock(), random: any RandomSource = SystemRandom(),
+                callbackContracts: [any CallbackContract] = Contracts.callbacks) {
+        self.callbackContracts = callbackContracts
         self.host = host
         self.port = port
         self.settings = settings
@@ -71,7 +76,7 @@ public struct AssembledRelay: Sendable {
         let retention = RetentionSweeper(store: store, clock: blueprint.clock, options: blueprint.retention, metrics: metrics,
                                          logger: loggers("relay.retention"))
         let dependencies = RelayDependencies(application: application, settings: blueprint.settings, metricsRegistry: metricsRegistry,
-                                             throttle: blueprint.throttle)
+                                             throttle: blueprint.throttle, callbackContracts: blueprint.callbackContracts)
         let router: Router<RelayRequestContext>
         do {
             router = try RelayRouter.build(dependencies)

@@ -6,16 +6,13 @@ import RelayStore
 /// delivery's body, the headers and secrets of its destination, and the meaning of the answer for the
 /// request (a synchronous decision, the control plane's echo).
 public struct DeliveryRouting: Sendable {
+    /// The forward contracts configured, each deciding its forwards' bodies, headers, signatures and answers.
     public var planner: ForwardPlanner
     public var capability: CallbackCapability
-    /// Signs forwards to a request's own `callback.url`. Whoever holds the submit token chooses that URL,
-    /// so the control plane's secret never signs there (SPEC §11); nil sends them unsigned.
-    public var callbackSigningSecret: WebhookSecret?
 
-    public init(planner: ForwardPlanner, capability: CallbackCapability, callbackSigningSecret: WebhookSecret? = nil) {
+    public init(planner: ForwardPlanner, capability: CallbackCapability) {
         self.planner = planner
         self.capability = capability
-        self.callbackSigningSecret = callbackSigningSecret
     }
 
     /// The bytes, headers and secrets of one attempt.
@@ -34,15 +31,9 @@ public struct DeliveryRouting: Sendable {
                 secrets: (endpoint?.activeSecrets(at: now) ?? []).compactMap { WebhookSecret($0.secret) }
             )
         case .forward:
-            switch message.sink ?? .callback {
-            case .callback:
-                return Target(body: message.body, headers: [:], secrets: callbackSigningSecret.map { [$0] } ?? [])
-            case .codexK8s, .native:
-                var headers: [String: String] = [:]
-                if message.sink == .codexK8s, let token = planner.controlPlane?.token { headers["X-Codex-MCP-Token"] = token }
-                let secrets = planner.controlPlane?.secret.flatMap(WebhookSecret.init).map { [$0] } ?? []
-                return Target(body: message.body, headers: headers, secrets: secrets)
-            }
+            // A forward whose contract is no longer configured goes unsigned and without headers, never with another's.
+            let contract = planner.contract(for: message.sink)
+            return Target(body: message.body, headers: contract?.headers ?? [:], secrets: contract?.signingSecrets ?? [])
         }
     }
 
@@ -71,11 +62,14 @@ public struct DeliveryRouting: Sendable {
         return StuckAdapter.reason(answer, previousError: message.lastError)?.failure(endpoint: message.endpointName)
     }
 
-    /// What codex-k8s answered to a forward, flagged when it contradicts the decision sent (SPEC §6.2).
+    /// What a control plane's answer to a delivered forward says about the request (codex-k8s's echo, SPEC §6.2).
     func controlPlaneAnswer(to message: Message, answer: DeliveryAnswer, verdict: AnswerClass) -> ControlPlaneAnswer? {
-        guard message.sink == .codexK8s, case .delivered = verdict, case .response(_, _, let body) = answer,
-              let state = ControlPlaneEcho.state(in: body) else { return nil }
-        let sent = JSONValue.parse(message.body)?["decision"]?.stringValue.flatMap(Decision.init(rawValue:))
-        return ControlPlaneAnswer(state: state, flag: sent.flatMap { ControlPlaneEcho.contradiction(sent: $0, answered: state) })
+        guard message.purpose == .forward, case .delivered = verdict else { return nil }
+        return planner.contract(for: message.sink)?.echo(of: message.body, answer: answer)
+    }
+
+    /// True when the receiver of a forward said it no longer waits for it (contract A's 404, SPEC §16).
+    func abandons(_ message: Message, answer: DeliveryAnswer) -> Bool {
+        message.purpose == .forward && planner.contract(for: message.sink)?.abandons(answer) == true
     }
 }

@@ -172,7 +172,7 @@ public final class Dispatcher: Service, Sendable {
         var disposition = policy.disposition(
             after: verdict, attemptNumber: claimed.roundAttempt, now: now, deadline: message.deadline, random: random
         )
-        if ForwardAbandonment.applies(purpose: message.purpose, sink: message.sink, answer: answer) { disposition = .abandoned }
+        if routing.abandons(message, answer: answer) { disposition = .abandoned }
         let attempt = routing.redacted(Self.attemptRecord(
             messageId: message.id, number: message.attemptCount + 1, started: started, durationMs: durationMs,
             answer: answer, verdict: verdict

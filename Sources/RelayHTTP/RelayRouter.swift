@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import Prometheus
 import RelayApplication
+import RelayContracts
 import RelayCore
 import RelayDelivery
 import RelayStore
@@ -17,9 +18,12 @@ public struct RelayDependencies: Sendable {
     public var metricsRegistry: PrometheusCollectorRegistry
     /// Failed credentials per client address, on every door.
     public var throttle: FailureThrottle
+    /// The callback doors behind the shared callback token.
+    public var callbackContracts: [any CallbackContract]
 
     public init(application: RelayApplication, settings: RelaySettings, metricsRegistry: PrometheusCollectorRegistry,
-                throttle: FailureThrottle = FailureThrottle()) {
+                throttle: FailureThrottle = FailureThrottle(), callbackContracts: [any CallbackContract] = Contracts.callbacks) {
+        self.callbackContracts = callbackContracts
         self.application = application
         self.settings = settings
         self.metricsRegistry = metricsRegistry

@@ -23,18 +23,6 @@ public enum DecisionOutcome: Sendable, Equatable {
     case notFound
 }
 
-/// A codex-k8s answer to a forward: the `approval_state` it reported, and a note when that contradicts
-/// the decision sent.
-public struct ControlPlaneAnswer: Sendable, Equatable {
-    public var state: String
-    public var flag: String?
-
-    public init(state: String, flag: String?) {
-        self.state = state
-        self.flag = flag
-    }
-}
-
 extension CallbackRecord {
     /// What the timeline keeps of a callback, from what the decision did; nil when it named no request.
     init?(_ callback: IncomingCallback, decision: NormalizedDecision, endpoint: String?, outcome: DecisionOutcome, at now: Date) {

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import NIOHTTP1
+import RelayContracts
 import RelayCore
 import RelayTestSupport
 import RelayHTTP
@@ -157,7 +158,7 @@ import Testing
     /// A codex-k8s-like control plane: token, approval_state echo (flagging a contradiction), 500 for unknown ids.
     @Test(arguments: StoreKind.allCases) func codexControlPlaneReceivesContractB(_ store: StoreKind) async throws {
         let codex = CodexStandIn(token: "cp-token", known: [41, 42, 43])
-        try await withFlow(store: store, controlPlane: { ControlPlaneSink(url: $0, format: .codexK8s, token: "cp-token") }) { flow in
+        try await withFlow(store: store, controlPlane: { ControlPlaneSettings(url: $0, format: "codex-k8s", token: "cp-token") }) { flow in
             flow.receiver.respond(codex.answer)
             try await flow.registerAdapters()
             // 42: approved → the control plane applies at once and answers applied: consistent.
@@ -190,7 +191,7 @@ import Testing
 
     @Test(arguments: StoreKind.allCases) func aWrongControlPlaneTokenIsAPermanentFailure(_ store: StoreKind) async throws {
         let codex = CodexStandIn(token: "the-right-one", known: [5])
-        try await withFlow(store: store, controlPlane: { ControlPlaneSink(url: $0, format: .codexK8s, token: "a-wrong-one") }) { flow in
+        try await withFlow(store: store, controlPlane: { ControlPlaneSettings(url: $0, format: "codex-k8s", token: "a-wrong-one") }) { flow in
             flow.receiver.respond(codex.answer)
             try await flow.registerAdapters()
             _ = try await flow.submitApproval("c-401", extra: ["approval_request_id": 5, "callback": nil])
@@ -204,7 +205,7 @@ import Testing
 
     @Test(arguments: StoreKind.allCases) func nativeControlPlaneGetsASignedEvent(_ store: StoreKind) async throws {
         let secret = WebhookSecret.generate().description
-        try await withFlow(store: store, controlPlane: { ControlPlaneSink(url: $0 + "/events", format: .native, secret: secret) }) { flow in
+        try await withFlow(store: store, controlPlane: { ControlPlaneSettings(url: $0 + "/events", format: "native", secret: WebhookSecret(secret)) }) { flow in
             try await flow.registerAdapters()
             let submitted = try await flow.submitExecution("c-native", extra: ["callback": nil])
             _ = try await flow.callBack(try await flow.callbackURL(of: "c-native"), ["status": "success", "result": ["selected_option": "Canary"]])

@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 #endif
 import NIOHTTP1
+import RelayContracts
 import RelayCore
 import RelayDelivery
 import RelayHTTP
@@ -20,7 +21,7 @@ import Testing
         let healthy = try await StandInServer.start(.status(200))
         let controlPlane = try await StandInServer.start(.status(200))
         let relay = try await TestRelay.start(
-            retry: Self.quickRetry, controlPlane: ControlPlaneSink(url: controlPlane.url + "/decisions", format: .native, token: nil, secret: nil),
+            retry: Self.quickRetry, controlPlane: ControlPlaneSettings(url: controlPlane.url + "/decisions", format: "native", token: nil, secret: nil),
             forwardConcurrency: 2, callbackURLConcurrency: 1
         )
         // A delivery to an adapter that sends its head and stalls: one timeout, recorded as such.
@@ -83,7 +84,7 @@ import Testing
         let controlSecret = WebhookSecret.generate()
         let callbackSecret = WebhookSecret.generate()
         let relay = try await TestRelay.start(
-            controlPlane: ControlPlaneSink(url: controlPlane.url + "/decisions", format: .native, token: nil, secret: controlSecret.description),
+            controlPlane: ControlPlaneSettings(url: controlPlane.url + "/decisions", format: "native", token: nil, secret: controlSecret),
             callbackSigningSecret: callbackSecret
         )
         _ = try await registerEndpoint(relay, name: "tg", url: callback.url + "/approve")
@@ -107,7 +108,7 @@ import Testing
 
         // Without callback_signing_secret, forwards to callback URLs go unsigned.
         let unsignedRelay = try await TestRelay.start(
-            controlPlane: ControlPlaneSink(url: controlPlane.url + "/decisions", format: .native, token: nil, secret: controlSecret.description)
+            controlPlane: ControlPlaneSettings(url: controlPlane.url + "/decisions", format: "native", token: nil, secret: controlSecret)
         )
         _ = try await registerEndpoint(unsignedRelay, name: "tg", url: callback.url + "/approve")
         #expect(try await call(.POST, unsignedRelay.baseURL + "/api/v1/requests", token: TestRelay.submitToken, headers: ["Idempotency-Key": "u"],

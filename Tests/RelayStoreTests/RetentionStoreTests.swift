@@ -64,7 +64,7 @@ import Testing
             messageId: claimed.message.id, leaseToken: claimed.leaseToken,
             attempt: attempt(for: claimed, at: t0, outcome: .permanent, status: 400), disposition: .dead(.permanent))))
         #expect(try await store.outboxCounts().deadByReason[.permanent] == 1)
-        _ = try await store.expireDue(now: t0.addingTimeInterval(7200), planner: ForwardPlanner(controlPlane: nil, forwardWindow: 60), limit: 10)
+        _ = try await store.expireDue(now: t0.addingTimeInterval(7200), planner: ForwardPlanner(contracts: noForwards.contracts, forwardWindow: 60), limit: 10)
         // The expired forward to the callback URL is still owed until its own deadline dead-letters it.
         #expect(try await store.purgeFinished(before: t0.addingTimeInterval(9000), limit: 10) == PurgeResult())
         #expect(try await store.deadLetterExpired(now: t0.addingTimeInterval(8000)) == 1)

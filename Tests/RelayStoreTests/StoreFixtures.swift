@@ -1,4 +1,5 @@
 import Foundation
+import RelayContracts
 import RelayCore
 import RelayStore
 import RelayTestSupport
@@ -51,7 +52,7 @@ func attempt(for claimed: ClaimedMessage, at date: Date, outcome: AttemptOutcome
 }
 
 /// A planner with no control plane: forwards go only to a request's own callback URL.
-let noForwards = ForwardPlanner(controlPlane: nil)
+let noForwards = ForwardPlanner(contracts: Contracts.forwards(callbackSigningSecret: nil, controlPlane: nil))
 
 extension RelayStore {
     /// `complete` with the planner first, which reads better in these tests' multi-line calls.

@@ -5,16 +5,11 @@ import RelayDelivery
 import RelayStore
 
 extension RelayApplication {
-    /// Takes a decision from any door: normalized, then applied by the store through the transition table,
+    /// Takes a decision from any door, as its contract normalized it: applied by the store through the transition table,
     /// its forwards committed with it before this returns. `via` names the door (`capability`, `contract-a`,
     /// `contract-b`); `body` is kept in the request's timeline with what became of it (SPEC §16). Every outcome
     /// is logged with the request and the door: a refused or unknown callback must not vanish into a metric.
-    public func decide(_ lookup: RequestLookup, _ incoming: IncomingDecision, via path: String, body: Data) async throws -> DecisionOutcome {
-        let decision: NormalizedDecision
-        switch DecisionNormalization.normalize(incoming) {
-        case .success(let normalized): decision = normalized
-        case .failure(let error): throw RelayError.invalid(error.message, field: error.field)
-        }
+    public func decide(_ lookup: RequestLookup, _ decision: NormalizedDecision, via path: String, body: Data) async throws -> DecisionOutcome {
         let outcome = try await store.decide(lookup, decision, planner: routing.planner, now: clock.now(),
                                              callback: IncomingCallback(path: path, body: body))
         switch outcome {

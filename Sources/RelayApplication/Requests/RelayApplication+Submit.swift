@@ -94,8 +94,8 @@ extension RelayApplication {
     /// A decision must have somewhere to go (SPEC §6): the request's own callback, or the control plane.
     func requireSink(_ submission: Submission) throws {
         if routing.planner.hasSink(callbackURL: submission.callbackURL, approvalRequestId: submission.approvalRequestId) { return }
-        let hint = routing.planner.controlPlane?.format == .codexK8s
-            ? "send callback.url, or approval_request_id for the configured codex-k8s control plane"
+        let requirements = routing.planner.contracts.map(\.requirement).filter { !$0.isEmpty }
+        let hint = requirements.count > 1 ? requirements.joined(separator: ", or ")
             : "send callback.url, or configure a control plane (RELAY_CONTROL_PLANE_URL)"
         throw RelayError(.refused, code: "no_sink", "the decision would have nowhere to go: \(hint)", field: "callback.url")
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import RelayApplication
+import RelayContracts
 import RelayCore
 import RelayDelivery
 import RelayHTTP
@@ -15,7 +16,7 @@ public struct RelayConfiguration: Sendable {
     public var settings: RelaySettings
     /// What the use cases apply where their input is silent.
     public var policy: RelayApplication.Policy
-    public var controlPlane: ControlPlaneSink?
+    public var controlPlane: ControlPlaneSettings?
     /// Base64 of the key callback capability tokens are derived from; nil means the key file beside the SQLite file.
     public var callbackKey: [UInt8]?
     /// Signs forwards to requests' own callback URLs; nil sends them unsigned.
@@ -95,9 +96,9 @@ public struct RelayConfiguration: Sendable {
             }
         }
 
-        var controlPlane: ControlPlaneSink?
+        var controlPlane: ControlPlaneSettings?
         if let url = values.string("control_plane.url") {
-            let format = ControlPlaneSink.Format(rawValue: try values.choice("control_plane.format"))!
+            let format = try values.choice("control_plane.format")
             let secret = values.string("control_plane.secret")
             if let secret, WebhookSecret(secret) == nil {
                 throw ConfigurationError("control_plane.secret must be whsec_ followed by the base64 of 24 to 64 bytes")
@@ -109,7 +110,8 @@ public struct RelayConfiguration: Sendable {
             if let problem = DeliveryURL.problem(url) ?? DeliveryURL.refusal(url) {
                 throw ConfigurationError("control_plane.url (from \(values.origin("control_plane.url"))) \(problem)")
             }
-            controlPlane = ControlPlaneSink(url: url, format: format, token: values.string("control_plane.token"), secret: secret)
+            controlPlane = ControlPlaneSettings(url: url, format: format, token: values.string("control_plane.token"),
+                                                secret: secret.flatMap(WebhookSecret.init))
         }
 
         let retry = RetryPolicy(
@@ -245,9 +247,9 @@ public struct RelayConfiguration: Sendable {
     /// Forward planning and callback capabilities, shared by the HTTP surface and the dispatcher.
     public func routing() throws -> DeliveryRouting {
         DeliveryRouting(
-            planner: ForwardPlanner(controlPlane: controlPlane, forwardWindow: forwardDeadline),
-            capability: CallbackCapability(key: try loadCallbackKey(), publicURL: publicURL),
-            callbackSigningSecret: callbackSigningSecret
+            planner: ForwardPlanner(contracts: Contracts.forwards(callbackSigningSecret: callbackSigningSecret, controlPlane: controlPlane),
+                                    forwardWindow: forwardDeadline),
+            capability: CallbackCapability(key: try loadCallbackKey(), publicURL: publicURL)
         )
     }
 

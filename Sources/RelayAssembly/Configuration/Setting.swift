@@ -1,3 +1,4 @@
+import RelayContracts
 import RelayCore
 
 /// Every setting of the relay, declared once: its key in `Config/relay.yaml`, its environment override,
@@ -38,7 +39,7 @@ struct Setting: Sendable {
         Setting("callback_key", "RELAY_CALLBACK_KEY", nil, .secret),
         Setting("callback_signing_secret", "RELAY_CALLBACK_SIGNING_SECRET", nil, .secret),
         Setting("control_plane.url", "RELAY_CONTROL_PLANE_URL", nil),
-        Setting("control_plane.format", "RELAY_CONTROL_PLANE_FORMAT", "codex-k8s", .choice(ControlPlaneSink.Format.allCases.map(\.rawValue))),
+        Setting("control_plane.format", "RELAY_CONTROL_PLANE_FORMAT", "codex-k8s", .choice(Contracts.controlPlaneFormats.map(\.name))),
         Setting("control_plane.token", "RELAY_CONTROL_PLANE_TOKEN", nil, .secret),
         Setting("control_plane.secret", "RELAY_CONTROL_PLANE_SECRET", nil, .secret),
         Setting("request_timeout_sec", "RELAY_REQUEST_TIMEOUT_SEC", "3600", .int(1...(30 * 86400))),

@@ -53,7 +53,7 @@ public enum DecisionNormalization {
     }
 
     /// A JSON value as text (results that are not strings travel as their JSON).
-    static func text(_ value: JSONValue) -> String {
+    public static func text(_ value: JSONValue) -> String {
         value.stringValue ?? String(decoding: value.encoded(), as: UTF8.self)
     }
 }

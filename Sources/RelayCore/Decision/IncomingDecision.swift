@@ -33,6 +33,12 @@ public struct NormalizedDecision: Sendable, Equatable {
 
 /// Why an incoming decision could not be normalized; names the field at fault.
 public struct DecisionError: Error, Sendable, Equatable {
-    public var field: String
+    /// Nil when the body as a whole is at fault (not JSON, not an object).
+    public var field: String?
     public var message: String
+
+    public init(field: String?, message: String) {
+        self.field = field
+        self.message = message
+    }
 }

@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import RelayApplication
+import RelayContracts
 import RelayCore
 import RelayDelivery
 import RelayStore
@@ -34,7 +35,7 @@ struct DropInRoutes {
         } catch is NIOTooManyBytesError {
             return AdapterAnswer.error(kind: kind, status: .contentTooLarge, "body too large")
         } catch {
-            return AdapterAnswer.error(kind: kind, status: .internalServerError, kind == .approval ? "approval failed" : "execution failed")
+            return AdapterAnswer.error(kind: kind, status: .internalServerError, DropIn.internalFailure(kind: kind))
         }
     }
 
@@ -59,26 +60,20 @@ struct DropInRoutes {
             return AdapterAnswer.pending(kind: kind, correlationId: existing.correlationId)
         case .correlationIdTaken(let existing):
             // Already decided: answer as a synchronous adapter would, with the decision (SPEC §6.1 mapping).
-            let decision = NormalizedDecision(decision: Decision(existing.state) ?? .failed, reason: existing.decisionReason,
-                                              result: existing.decisionResult, actor: existing.decisionActor)
-            return JSONResponse.make(status: .ok, ForwardBodies.contractA(existing, decision))
+            return JSONResponse.make(status: .ok, DropIn.decided(existing))
         case .replayed:
             throw APIError(.internalServerError, code: "internal_error", "unexpected idempotency outcome")
         }
     }
 }
 
-/// The reference adapters' answer bodies.
+/// The reference adapters' answer bodies (`DropIn`), as responses.
 enum AdapterAnswer {
     static func pending(kind: RequestKind, correlationId: String) -> Response {
-        let body: JSONValue = kind == .approval
-            ? ["decision": "pending", "reason": "queued", "correlation_id": .string(correlationId)]
-            : ["status": "pending", "result": "queued", "correlation_id": .string(correlationId)]
-        return JSONResponse.make(status: .accepted, body)
+        JSONResponse.make(status: .accepted, DropIn.pending(kind: kind, correlationId: correlationId))
     }
 
     static func error(kind: RequestKind, status: HTTPResponse.Status, _ message: String) -> Response {
-        let body: JSONValue = kind == .approval ? ["decision": "error", "reason": .string(message)] : ["status": "error", "result": .string(message)]
-        return JSONResponse.make(status: status, body)
+        JSONResponse.make(status: status, DropIn.error(kind: kind, message))
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import NIOHTTP1
+import RelayContracts
 import RelayCore
 import RelayTestSupport
 import Testing
@@ -78,7 +79,7 @@ struct Flow {
 
 func withFlow(
     store: StoreKind = .sqlite, location: StoreLocation? = nil, receiver receiverAnswer: CannedAnswer = CannedAnswer(status: .ok), clock: any RelayClock = SystemClock(),
-    controlPlane: ((String) -> ControlPlaneSink)? = nil,
+    controlPlane: ((String) -> ControlPlaneSettings)? = nil,
     _ body: (Flow) async throws -> Void
 ) async throws {
     let adapter = try await StandInServer.start()

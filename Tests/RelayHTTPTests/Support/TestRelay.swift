@@ -10,6 +10,7 @@ import NIOCore
 import Prometheus
 import RelayApplication
 import RelayAssembly
+import RelayContracts
 import RelayCore
 import RelayDelivery
 import RelayHTTP
@@ -53,10 +54,11 @@ final class TestRelay: Sendable {
         store kind: StoreKind = .sqlite, location: StoreLocation? = nil, clock: any RelayClock = SystemClock(),
         random: any RandomSource = FixedRandom(0), settings: RelaySettings? = nil,
         retry: RetryPolicy = RetryPolicy(base: 0.05, cap: 1, maxAttempts: 5, attemptTimeout: 2, connectTimeout: 1),
-        shutdownGrace: Duration = .seconds(5), controlPlane: ControlPlaneSink? = nil,
+        shutdownGrace: Duration = .seconds(5), controlPlane: ControlPlaneSettings? = nil,
         callbackKey: [UInt8] = TestRelay.callbackKey, egress: EgressGuard = EgressGuard(policy: EgressPolicy()),
         circuit: CircuitBreaker = CircuitBreaker(), forwardConcurrency: Int = 16, callbackURLConcurrency: Int = 8,
-        callbackSigningSecret: WebhookSecret? = nil, throttle: FailureThrottle? = nil, logger: Logger? = nil
+        callbackSigningSecret: WebhookSecret? = nil, throttle: FailureThrottle? = nil, logger: Logger? = nil,
+        extraForwards: [any ForwardContract] = [], extraCallbacks: [any CallbackContract] = []
     ) async throws -> TestRelay {
         let logger = logger ?? {
             var quiet = Logger(label: "test-relay")
@@ -73,17 +75,18 @@ final class TestRelay: Sendable {
         )
         // The capability URLs name the relay's own port, so the port is chosen before the server starts.
         return try await onFreePort { port in
+            let contracts = Contracts.forwards(callbackSigningSecret: callbackSigningSecret, controlPlane: controlPlane) + extraForwards
             let routing = DeliveryRouting(
-                planner: ForwardPlanner(controlPlane: controlPlane, forwardWindow: 3600),
-                capability: CallbackCapability(key: callbackKey, publicURL: "http://127.0.0.1:\(port)"),
-                callbackSigningSecret: callbackSigningSecret
+                planner: ForwardPlanner(contracts: contracts, forwardWindow: 3600),
+                capability: CallbackCapability(key: callbackKey, publicURL: "http://127.0.0.1:\(port)")
             )
             // The production assembly, with the tests' clock, randomness, policies and a quiet logger.
             let blueprint = RelayBlueprint(
                 host: "127.0.0.1", port: port, settings: relaySettings, policy: RelayApplication.Policy(), routing: routing,
                 dispatcher: DispatcherOptions(forwardConcurrency: forwardConcurrency, pollInterval: .milliseconds(50),
                                               shutdownGrace: shutdownGrace, retry: retry, callbackURLConcurrency: callbackURLConcurrency),
-                egress: egress, throttle: throttle ?? Self.unthrottled(), clock: clock, random: random
+                egress: egress, throttle: throttle ?? Self.unthrottled(), clock: clock, random: random,
+                callbackContracts: Contracts.callbacks + extraCallbacks
             )
             let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
             let assembled = try AssembledRelay(blueprint, store: store, loggers: { _ in logger },
