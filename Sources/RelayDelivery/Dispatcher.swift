@@ -154,9 +154,7 @@ public final class Dispatcher: Service, Sendable {
     func deliver(_ claimed: ClaimedMessage) async {
         let message = claimed.message
         let endpoint = claimed.endpoint
-        var policy = options.retry
-        if let maxAttempts = endpoint?.maxAttempts { policy.maxAttempts = maxAttempts }
-        if let timeoutMs = endpoint?.timeoutMs { policy.attemptTimeout = TimeInterval(timeoutMs) / 1000 }
+        let policy = endpoint?.settings.policy(over: options.retry) ?? options.retry
         let started = clock.now()
         let wallStart = ContinuousClock.now
         let target = routing.target(for: message, endpoint: endpoint, at: started)

@@ -196,7 +196,7 @@ public struct LeaseTerms: Sendable, Equatable {
     /// The lease for a delivery to `endpoint`: the attempt's whole deadline and the margin for recording it.
     /// It is never renewed, since the attempt itself cannot run past its deadline (SPEC §11).
     public func duration(for endpoint: Endpoint?) -> TimeInterval {
-        (endpoint?.timeoutMs.map { TimeInterval($0) / 1000 } ?? defaultTimeout) + margin
+        (endpoint?.settings.attemptTimeout(default: defaultTimeout) ?? defaultTimeout) + margin
     }
 }
 

@@ -84,6 +84,21 @@ public struct EndpointSettings: Sendable, Equatable, Codable {
     }
 }
 
+extension EndpointSettings {
+    /// The one place an endpoint's effective policy is computed: the relay's retry policy with this
+    /// endpoint's overrides. The dispatcher retries by it; the claim's lease lasts its attempt timeout.
+    public func policy(over relay: RetryPolicy) -> RetryPolicy {
+        var policy = relay
+        if let maxAttempts { policy.maxAttempts = maxAttempts }
+        policy.attemptTimeout = attemptTimeout(default: relay.attemptTimeout)
+        return policy
+    }
+
+    public func attemptTimeout(default relay: TimeInterval) -> TimeInterval {
+        timeoutMs.map { TimeInterval($0) / 1000 } ?? relay
+    }
+}
+
 /// An endpoint's name: what the API, the console and the config file accept.
 public enum EndpointName {
     public static func problem(_ name: String) -> String? {
