@@ -1,6 +1,6 @@
 """Validates openapi.yaml against the OpenAPI 3.1 schema and checks that it documents every route the
-relay registers (read from the Hummingbird route declarations under Sources/RelayHTTP), the admin
-console's HTML pages apart."""
+relay registers (read from the Hummingbird route declarations under Sources/RelayHTTP and the callback
+contracts' paths under Sources/RelayContracts), the admin console's HTML pages apart."""
 import pathlib, re, sys
 
 import yaml
@@ -19,10 +19,11 @@ for source in pathlib.Path("Sources/RelayHTTP").rglob("*.swift"):
         on_api_group = source.name.startswith(("Submit", "Endpoint", "Request", "DeadLetter"))
         full = ("/api/v1" + path) if on_api_group and not path.startswith("/api/") else path
         routes.add(re.sub(r":[A-Za-z]+", "{}", full))
-    for match in re.finditer(r'\("(/[^"]+)", (?:RequestKind|\.execution)', text):
-        routes.add(match.group(1))
-    for match in re.finditer(r'for path in \[([^\]]+)\]', text):
-        routes.update(re.findall(r'"(/[^"]+)"', match.group(1)))
+
+# The callback contracts' shared-token paths (`var paths` of each CallbackContract in Sources/RelayContracts).
+for source in pathlib.Path("Sources/RelayContracts").rglob("*.swift"):
+    for match in re.finditer(r'var paths: [^{]+\{ \[(.*?)\] \}', source.read_text()):
+        routes.update(re.findall(r'\("(/[^"]+)"', match.group(1)))
 
 # The console's HTML pages (Sources/RelayHTTP/Console) are for people in a browser, not part of the API;
 # openapi.yaml says so in its description.
