@@ -42,7 +42,8 @@ extension StoreEngine {
             return .read(.forwardLoad(now: now)) { reading in
                 let load = try reading.forwardLoad
                 let take = ClaimRule.controlPlaneTake(load, room: limit - claimed.count, lease: lease)
-                let controlPlane: StoreStep<[ClaimedMessage]>.Continue = { forwards in
+                // What follows the control plane's share: the callback URLs' pool.
+                let controlPlane: @Sendable ([ClaimedMessage]) throws -> StoreStep<[ClaimedMessage]> = { forwards in
                     let claimed = claimed + forwards
                     guard claimed.count < limit else { return .done(claimed) }
                     return .read(.callbackForwardCandidates(now: now, limit: ClaimRule.candidateWindow)) { candidates in
@@ -150,9 +151,4 @@ extension StoreEngine {
     public func nextDueAt() async throws -> Date? {
         try await read(.nextDueAt) { try $0.time }
     }
-}
-
-extension StoreStep {
-    /// The rest of an operation, given what a step answered.
-    typealias Continue = @Sendable ([ClaimedMessage]) throws -> StoreStep<Result>
 }

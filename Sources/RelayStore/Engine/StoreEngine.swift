@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import RelayCore
 import Synchronization
 
@@ -51,5 +52,3 @@ extension StoreEngine {
                                                operationTimeout: operationTimeout, logger: logger), circuit: circuit)
     }
 }
-
-import Logging
