@@ -68,11 +68,11 @@ public enum RelayRouter {
         router.add(middleware: ErrorShapeMiddleware())
         HealthRoutes(dependencies: dependencies).register(on: router)
 
-        let submit = router.group("/api/v1")
-            .add(middleware: RequireToken(api: "submit", setting: "RELAY_SUBMIT_TOKEN", token: dependencies.settings.submitToken, guardrail: guardrail))
+        // One submit door, two groups: the native API under /api/v1 and the drop-in routes at the root.
+        let submitToken = RequireToken(api: "submit", setting: "RELAY_SUBMIT_TOKEN", token: dependencies.settings.submitToken, guardrail: guardrail)
+        let submit = router.group("/api/v1").add(middleware: submitToken)
         SubmitRoutes(dependencies: dependencies).register(on: submit)
-        let dropIn = router.group()
-            .add(middleware: RequireToken(api: "submit", setting: "RELAY_SUBMIT_TOKEN", token: dependencies.settings.submitToken, guardrail: guardrail))
+        let dropIn = router.group().add(middleware: submitToken)
         DropInRoutes(dependencies: dependencies).register(on: dropIn)
 
         let capability = router.group()

@@ -16,6 +16,12 @@ public struct ClaimedMessage: Sendable, Equatable {
         self.roundAttempt = roundAttempt
         self.endpoint = endpoint
     }
+
+    /// A message as a claim statement returned it: `roundStart` is the attempt count its current round began at
+    /// (0, or the count when it was last replayed).
+    init(message: Message, leaseToken: Int64, roundStart: Int, endpoint: Endpoint?) {
+        self.init(message: message, leaseToken: leaseToken, roundAttempt: message.attemptCount - roundStart + 1, endpoint: endpoint)
+    }
 }
 
 /// The result of one attempt, to record with the message's next step.
@@ -207,6 +213,8 @@ public struct CompletedMessage: Sendable, Equatable {
     public var deadReason: DeadLetterReason?
     /// When the attempt ended, in unix seconds: the time every row of the record carries.
     public var now: Double
+    /// When the message died, if this attempt killed it.
+    public var deadAt: Double? { deadReason == nil ? nil : now }
 
     public init(_ completion: AttemptCompletion) {
         let attempt = completion.attempt

@@ -93,18 +93,13 @@ public protocol RelayStore: Sendable {
 
     // MARK: Wake-ups
 
-    /// Yields when a message may have become due through another process sharing the store. A store
-    /// with one process (SQLite) has nothing to report: the in-process wake-up already covers it.
+    /// Yields when a message may have become due through another process sharing the store (the driver's).
     func dueSignals() -> AsyncStream<Void>
 }
 
 extension RelayStore {
     public func decide(_ target: RequestLookup, _ decision: NormalizedDecision, planner: ForwardPlanner, now: Date) async throws -> DecisionOutcome {
         try await decide(target, decision, planner: planner, now: now, callback: nil)
-    }
-
-    public func dueSignals() -> AsyncStream<Void> {
-        AsyncStream { $0.finish() }
     }
 }
 

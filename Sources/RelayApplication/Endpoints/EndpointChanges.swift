@@ -59,6 +59,9 @@ public struct EndpointChanges: Sendable, Equatable {
         if let timeoutMs { changed.settings.timeoutMs = timeoutMs }
         if let concurrency { changed.settings.concurrency = concurrency }
         if let problem = changed.settings.problem() { throw RelayError.invalid(problem.message, field: problem.field) }
+        if let secret, WebhookSecret(secret) == nil {
+            throw RelayError.invalid("secret must be whsec_ followed by the base64 of 24 to 64 random bytes (whsec_$(openssl rand -base64 32)); leave it out to have one generated", field: "secret")
+        }
         return changed
     }
 }

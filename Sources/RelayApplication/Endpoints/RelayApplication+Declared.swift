@@ -4,20 +4,6 @@ import RelayCore
 import RelayDelivery
 import RelayStore
 
-/// An endpoint as a config file declares it (SPEC §15): its settings, and its signing secret when the file
-/// names one (by reference: the variable or file was read when the configuration was loaded).
-public struct DeclaredEndpoint: Sendable, Equatable {
-    public var changes: EndpointChanges
-    public var secret: String?
-
-    public init(changes: EndpointChanges, secret: String? = nil) {
-        self.changes = changes
-        self.secret = secret
-    }
-
-    public var name: String { changes.name ?? "" }
-}
-
 /// What a reconciliation did, by endpoint name.
 public struct ReconcileReport: Sendable, Equatable {
     public var created: [String] = []
@@ -37,13 +23,14 @@ extension RelayApplication {
     /// period), and one the file declared before but no longer does is disabled with `prune`, or else handed
     /// back to the API. Every declared endpoint is marked with `file`, so the API refuses to change it.
     /// Several instances starting at once converge: a name another instance just created is updated instead.
-    public func reconcile(_ declared: [DeclaredEndpoint], file: String, prune: Bool) async throws -> ReconcileReport {
+    public func reconcile(_ declared: [EndpointChanges], file: String, prune: Bool) async throws -> ReconcileReport {
         var report = ReconcileReport()
-        let names = Set(declared.map(\.name))
+        let stored = Dictionary(try await store.endpoints().map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         for entry in declared {
-            try await reconcile(entry, file: file, report: &report)
+            try await reconcile(entry, existing: entry.name.flatMap { stored[$0] }, file: file, report: &report)
         }
-        for endpoint in try await store.endpoints() where endpoint.declaredIn == file && !names.contains(endpoint.name) {
+        let names = Set(declared.compactMap(\.name))
+        for endpoint in stored.values.sorted(by: { $0.name < $1.name }) where endpoint.declaredIn == file && !names.contains(endpoint.name) {
             var released = endpoint
             released.declaredIn = nil
             if prune {
@@ -63,39 +50,29 @@ extension RelayApplication {
         return report
     }
 
-    private func reconcile(_ entry: DeclaredEndpoint, file: String, report: inout ReconcileReport) async throws {
-        guard let existing = try await store.endpoint(idOrName: entry.name), existing.name == entry.name else {
-            var changes = entry.changes
-            changes.secret = entry.secret
+    /// `entry` is complete (the file is the whole truth: what it leaves out is the default), so applying it is the update.
+    private func reconcile(_ entry: EndpointChanges, existing: Endpoint?, file: String, report: inout ReconcileReport) async throws {
+        let name = entry.name ?? ""
+        guard let existing else {
             do {
-                _ = try await createEndpoint(changes, declaredIn: file)
-                report.created.append(entry.name)
-                return
+                _ = try await createEndpoint(entry, declaredIn: file)
+                report.created.append(name)
             } catch let error as RelayError where error.code == "endpoint_exists" {
                 // Another instance created it a moment ago: bring it to the file's settings like any other.
-                return try await reconcile(entry, file: file, report: &report)
+                try await reconcile(entry, existing: try await findEndpoint(name), file: file, report: &report)
             }
+            return
         }
-        // The file is the whole truth: a setting it leaves out is the relay's default, not what the endpoint had.
-        let changes = entry.changes
-        var endpoint = try changes.apply(to: existing)
-        if changes.maxAttempts == nil { endpoint.settings.maxAttempts = nil }
-        if changes.timeoutMs == nil { endpoint.settings.timeoutMs = nil }
-        if changes.headers == nil { endpoint.settings.headers = [:] }
-        if changes.tools == nil { endpoint.settings.tools = [] }
-        if changes.concurrency == nil { endpoint.settings.concurrency = policy.defaultEndpointConcurrency }
+        var endpoint = try entry.apply(to: existing)
         endpoint.declaredIn = file
         if let secret = entry.secret, endpoint.activeSecrets(at: clock.now()).first?.secret != secret {
-            guard WebhookSecret(secret) != nil else {
-                throw RelayError.invalid("the secret of endpoint \(entry.name) must be whsec_ followed by the base64 of 24 to 64 bytes", field: "secret")
-            }
             endpoint.secrets = SecretRotation.rotate(endpoint.secrets, to: secret, now: clock.now(), grace: policy.secretRotationGrace)
         }
         guard endpoint != existing else {
-            report.unchanged.append(entry.name)
+            report.unchanged.append(name)
             return
         }
         _ = try await save(endpoint)
-        report.updated.append(entry.name)
+        report.updated.append(name)
     }
 }

@@ -10,16 +10,11 @@ extension RelayApplication {
         guard let name = changes.name, !name.isEmpty else { throw RelayError.invalid("name is required", field: "name") }
         guard changes.role != nil else { throw RelayError.invalid("role is required: approver or executor", field: "role") }
         guard let url = changes.url, !url.isEmpty else { throw RelayError.invalid("url is required", field: "url") }
-        let secret = try changes.secret.map { text in
-            guard let secret = WebhookSecret(text) else {
-                throw RelayError.invalid("secret must be whsec_ followed by the base64 of 24 to 64 bytes; leave it out to have one generated", field: "secret")
-            }
-            return secret
-        } ?? WebhookSecret.generate()
-        let blank = Endpoint(id: Identifier.make("ep", at: now), name: name, role: changes.role!, url: url,
-                             secrets: [SigningSecret(secret: secret.description)], concurrency: policy.defaultEndpointConcurrency,
-                             createdAt: now, updatedAt: now)
+        let blank = Endpoint(id: Identifier.make("ep", at: now), name: name, role: changes.role!, url: url, secrets: [],
+                             concurrency: policy.defaultEndpointConcurrency, createdAt: now, updatedAt: now)
         var endpoint = try changes.apply(to: blank)
+        let secret = changes.secret.flatMap(WebhookSecret.init) ?? WebhookSecret.generate()
+        endpoint.secrets = [SigningSecret(secret: secret.description)]
         endpoint.declaredIn = declaredIn
         do {
             try await store.createEndpoint(endpoint)
@@ -45,8 +40,7 @@ extension RelayApplication {
     }
 
     public func setEndpointEnabled(_ key: String, _ enabled: Bool) async throws -> EndpointView {
-        let endpoint = try await ownedEndpoint(key)
-        return try await save(try EndpointChanges(enabled: enabled).apply(to: endpoint))
+        try await updateEndpoint(key, EndpointChanges(enabled: enabled))
     }
 
     public func deleteEndpoint(_ key: String) async throws {
@@ -61,8 +55,9 @@ extension RelayApplication {
     /// A new secret signs from now on; the old ones keep signing for `grace` (default: the policy's).
     public func rotateSecret(_ key: String, grace: TimeInterval? = nil) async throws -> EndpointView {
         var endpoint = try await ownedEndpoint(key)
-        if let grace, !(0...(30 * 86400)).contains(grace) {
-            throw RelayError.invalid("grace_sec must be a whole number from 0 to 2592000", field: "grace_sec")
+        if let grace, !SecretRotation.graceRange.contains(Int(grace)) {
+            throw RelayError.invalid("grace_sec must be a whole number from \(SecretRotation.graceRange.lowerBound) to \(SecretRotation.graceRange.upperBound)",
+                                     field: "grace_sec")
         }
         let now = clock.now()
         let secret = WebhookSecret.generate()

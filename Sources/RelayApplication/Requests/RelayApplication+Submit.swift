@@ -31,9 +31,10 @@ extension RelayApplication {
     /// Stores a validated submission with one delivery per target endpoint, durably, and wakes the dispatcher.
     /// `api` names the door in metrics and logs.
     public func submit(_ submission: Submission, key: SubmitKey?, api: String) async throws -> SubmitResult {
-        let endpoints = try await targetEndpoints(for: submission)
+        // The checks that need no I/O first.
         try Self.requireDeliverableCallback(submission)
         try requireSink(submission)
+        let endpoints = try await targetEndpoints(for: submission)
         var newRequest = makeRequest(submission, endpoints: endpoints, now: clock.now())
         let answer = APIJSON.encode(SubmitAnswer(
             id: newRequest.request.id, correlationId: submission.correlationId, approvalRequestId: submission.approvalRequestId,
@@ -101,7 +102,7 @@ extension RelayApplication {
     }
 
     /// A callback URL the relay will not deliver to (a non-canonical IPv4 host) is refused before anything is stored.
-    public static func requireDeliverableCallback(_ submission: Submission) throws {
+    static func requireDeliverableCallback(_ submission: Submission) throws {
         if let url = submission.callbackURL, let refusal = DeliveryURL.refusal(url) {
             throw RelayError(.refused, code: "callback_url_refused", "callback.url \(refusal)", field: "callback.url")
         }

@@ -240,34 +240,17 @@ public struct DeadLetterPageView: Encodable, Sendable {
     public var items: [DeadLetterView]
     public var nextCursor: String?
 
-    public init(items: [DeadLetterView], nextCursor: String?) {
-        self.items = items
-        self.nextCursor = nextCursor
-    }
-}
-
-/// A request's timeline in the admin API's shape, for the command line.
-public struct TimelineDocument: Encodable, Sendable {
-    public let view: TimelineView
-
-    public init(_ timeline: RequestTimeline) {
-        view = TimelineView(timeline)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        try view.encode(to: encoder)
-    }
-}
-
-/// A page of dead letters in the admin API's shape, for the command line.
-public struct DeadLetterList: Encodable, Sendable {
-    public let view: DeadLetterPageView
-
     public init(_ page: DeadLetterPage) {
-        view = DeadLetterPageView(items: page.items.map(DeadLetterView.init), nextCursor: page.nextCursor)
+        items = page.items.map(DeadLetterView.init)
+        nextCursor = page.nextCursor
     }
+}
 
-    public func encode(to encoder: any Encoder) throws {
-        try view.encode(to: encoder)
+/// The endpoint list as the API answers it and the CLI prints it.
+public struct EndpointList: Encodable, Sendable {
+    public var items: [EndpointView]
+
+    public init(items: [EndpointView]) {
+        self.items = items
     }
 }

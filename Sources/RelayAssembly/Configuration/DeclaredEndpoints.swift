@@ -2,7 +2,8 @@ import Foundation
 import RelayApplication
 import RelayCore
 
-/// The config file's `endpoints:` list (SPEC §15), read into `DeclaredEndpoint`s. Secrets and header
+/// The config file's `endpoints:` list (SPEC §15), read into complete `EndpointChanges`: the file is the whole
+/// truth, so a setting it leaves out is the relay's default, stated here. Secrets and header
 /// values that are secrets are given by reference — `secret_env: NAME` / `secret_file: PATH`, a header as
 /// `{env: NAME}` or `{file: PATH}` — and read here, so a missing variable or file stops the start naming it.
 enum DeclaredEndpoints {
@@ -10,7 +11,7 @@ enum DeclaredEndpoints {
         "name", "role", "url", "enabled", "headers", "tools", "max_attempts", "timeout_ms", "concurrency", "secret_env", "secret_file",
     ]
 
-    static func read(_ entries: [Any], file: String, environment: [String: String]) throws -> [DeclaredEndpoint] {
+    static func read(_ entries: [Any], file: String, environment: [String: String], defaultConcurrency: Int) throws -> [EndpointChanges] {
         var seen: Set<String> = []
         return try entries.enumerated().map { index, entry in
             let place = "\(file): endpoints[\(index)]"
@@ -48,17 +49,19 @@ enum DeclaredEndpoints {
             case let flag as Bool: changes.enabled = flag
             default: throw ConfigurationError("\(at): enabled must be true or false")
             }
+            changes.headers = [:]
             if let headers = mapping["headers"], !(headers is NSNull) {
                 guard let headers = headers as? [String: Any] else { throw ConfigurationError("\(at): headers must be a mapping of names to values") }
                 changes.headers = try headers.mapValues { value in try reference(value, what: "a header value", at: at, environment: environment) }
             }
+            changes.tools = []
             if let tools = mapping["tools"], !(tools is NSNull) {
                 guard let tools = tools as? [Any] else { throw ConfigurationError("\(at): tools must be a list of tool-name patterns") }
                 changes.tools = tools.map { "\($0)" }
             }
-            changes.maxAttempts = try int("max_attempts")
-            changes.timeoutMs = try int("timeout_ms")
-            changes.concurrency = try int("concurrency") ?? nil
+            changes.maxAttempts = .some(try int("max_attempts") ?? nil)
+            changes.timeoutMs = .some(try int("timeout_ms") ?? nil)
+            changes.concurrency = (try int("concurrency") ?? nil) ?? defaultConcurrency
             var secret: String?
             if let variable = try text("secret_env") {
                 secret = try reference(["env": variable], what: "secret", at: at, environment: environment)
@@ -67,9 +70,7 @@ enum DeclaredEndpoints {
                 guard secret == nil else { throw ConfigurationError("\(at): give secret_env or secret_file, not both") }
                 secret = try reference(["file": path], what: "secret", at: at, environment: environment)
             }
-            if let secret, WebhookSecret(secret) == nil {
-                throw ConfigurationError("\(at): the secret must be whsec_ followed by the base64 of 24 to 64 random bytes, e.g. whsec_$(openssl rand -base64 32)")
-            }
+            changes.secret = secret
             // The rules the API applies (name, URL, ranges), checked now so a bad entry stops the start, not the first delivery.
             let probe = Endpoint(id: "check", name: name, role: role, url: "http://check.invalid", secrets: [], concurrency: 8,
                                  createdAt: Date(timeIntervalSince1970: 0), updatedAt: Date(timeIntervalSince1970: 0))
@@ -78,7 +79,7 @@ enum DeclaredEndpoints {
             } catch let error as RelayError {
                 throw ConfigurationError("\(at): \(error.message)")
             }
-            return DeclaredEndpoint(changes: changes, secret: secret)
+            return changes
         }
     }
 

@@ -40,7 +40,7 @@ public struct RelayConfiguration: Sendable {
     /// The config file that was read, when one was: the owner of `declaredEndpoints`.
     public var file: String?
     /// The file's `endpoints:` list (SPEC §15), reconciled at start.
-    public var declaredEndpoints: [DeclaredEndpoint]
+    public var declaredEndpoints: [EndpointChanges]
     /// `endpoints_prune`: endpoints the file no longer declares are disabled rather than handed back to the API.
     public var pruneEndpoints: Bool
 
@@ -203,7 +203,10 @@ public struct RelayConfiguration: Sendable {
             throttle: try Self.throttlePolicy(values),
             logLevel: level,
             file: values.file,
-            declaredEndpoints: try values.file.map { try DeclaredEndpoints.read(values.declaredEndpoints, file: $0, environment: environment) } ?? [],
+            declaredEndpoints: try values.file.map {
+                try DeclaredEndpoints.read(values.declaredEndpoints, file: $0, environment: environment,
+                                           defaultConcurrency: policy.defaultEndpointConcurrency)
+            } ?? [],
             pruneEndpoints: try values.bool("endpoints_prune")
         )
     }

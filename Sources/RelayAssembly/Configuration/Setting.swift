@@ -53,7 +53,7 @@ struct Setting: Sendable {
         Setting("console.session_hours", "RELAY_CONSOLE_SESSION_HOURS", "8", .int(1...24)),
         Setting("max_body_bytes", "RELAY_MAX_BODY_BYTES", "262144", .int(1024...(64 * 1024 * 1024))),
         Setting("forward_deadline_sec", "RELAY_FORWARD_DEADLINE_SEC", "86400", .int(60...(30 * 86400))),
-        Setting("secret_rotation_grace_sec", "RELAY_SECRET_ROTATION_GRACE_SEC", "86400", .int(0...(30 * 86400))),
+        Setting("secret_rotation_grace_sec", "RELAY_SECRET_ROTATION_GRACE_SEC", "86400", .int(SecretRotation.graceRange)),
         Setting("retry.base_ms", "RELAY_RETRY_BASE_MS", "2000", .int(1...3_600_000)),
         Setting("retry.cap_ms", "RELAY_RETRY_CAP_MS", "600000", .int(1...86_400_000)),
         Setting("retry.max_attempts", "RELAY_RETRY_MAX_ATTEMPTS", "15", .int(EndpointSettings.maxAttemptsRange)),

@@ -15,9 +15,7 @@ public enum RequestState: String, Sendable, Codable, CaseIterable {
     }
 
     /// The states a request can still leave, as an SQL list: `approval_request_id` is unique among these.
-    public static var openStatesSQL: String {
-        "(" + allCases.filter { !$0.isTerminal }.map { "'\($0.rawValue)'" }.joined(separator: ", ") + ")"
-    }
+    public static let openStatesSQL = "(" + allCases.filter { !$0.isTerminal }.map { "'\($0.rawValue)'" }.joined(separator: ", ") + ")"
 }
 
 /// The one transition table of SPEC §2. Nothing else decides which state may follow which.

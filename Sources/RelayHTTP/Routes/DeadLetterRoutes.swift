@@ -17,7 +17,7 @@ struct DeadLetterRoutes {
         group.get("/dead-letters") { request, _ in
             let query = try Self.query(from: request.uri.queryParameters)
             let page = try await application.store.deadLetters(query)
-            return JSONResponse.make(status: .ok, DeadLetterPageView(items: page.items.map(DeadLetterView.init), nextCursor: page.nextCursor))
+            return JSONResponse.make(status: .ok, DeadLetterPageView(page))
         }
         group.post("/dead-letters/replay") { request, context in
             let body = try await request.collectBody(limit: dependencies.settings.maxBodyBytes)

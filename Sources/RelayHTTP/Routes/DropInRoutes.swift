@@ -16,26 +16,25 @@ struct DropInRoutes {
 
     func register(on group: RouterGroup<RelayRequestContext>) {
         group.post("/approve") { request, context in
-            await respond(kind: .approval) { try await accept(request, kind: .approval) }
+            await respond(request, context.logger, kind: .approval) { try await accept(request, kind: .approval) }
         }
         group.post("/execute") { request, context in
-            await respond(kind: .execution) { try await accept(request, kind: .execution) }
+            await respond(request, context.logger, kind: .execution) { try await accept(request, kind: .execution) }
         }
     }
 
     /// Every failure in the adapter's shape: `{"decision":"error","reason"}` / `{"status":"error","result"}`.
-    func respond(kind: RequestKind, _ body: () async throws -> Response) async -> Response {
+    /// The status is the one every route answers (`APIError.shaping`); only the body is the adapters'.
+    func respond(_ request: Request, _ logger: Logger, kind: RequestKind, _ body: () async throws -> Response) async -> Response {
         do {
             return try await body()
-        } catch let error as APIError {
-            return AdapterAnswer.error(kind: kind, status: error.status, error.message)
-        } catch let error as RelayError {
-            let shown = APIError(error)
-            return AdapterAnswer.error(kind: kind, status: shown.status, shown.message)
-        } catch is NIOTooManyBytesError {
-            return AdapterAnswer.error(kind: kind, status: .contentTooLarge, "body too large")
         } catch {
-            return AdapterAnswer.error(kind: kind, status: .internalServerError, DropIn.internalFailure(kind: kind))
+            let shaped = APIError.shaping(error, for: request)
+            ErrorLog.record(error, shaped: shaped, path: request.uri.path, logger: logger)
+            let message = shaped.status == .internalServerError ? DropIn.internalFailure(kind: kind) : shaped.message
+            var answer = AdapterAnswer.error(kind: kind, status: shaped.status, message)
+            answer.headers.append(contentsOf: shaped.headers)
+            return answer
         }
     }
 
@@ -46,7 +45,7 @@ struct DropInRoutes {
         case .success(let valid): submission = valid
         case .failure(let error): throw APIError.badRequest(error.message, field: error.field)
         }
-        try RelayApplication.requireDeliverableCallback(submission)
+        // The adapters' own refusal of a submit without callback.url: 400 in their shape (the native door's is 422 no_sink).
         guard dependencies.routing.planner.hasSink(callbackURL: submission.callbackURL, approvalRequestId: nil) else {
             throw APIError.badRequest("callback.url is required for async \(kind == .approval ? "approval" : "execution")", field: "callback.url")
         }

@@ -49,8 +49,4 @@ struct EndpointRoutes {
             return JSONResponse.make(status: .ok, try await application.rotateSecret(try context.parameters.require("endpoint"), grace: grace))
         }
     }
-
-    struct EndpointList: Encodable {
-        var items: [EndpointView]
-    }
 }

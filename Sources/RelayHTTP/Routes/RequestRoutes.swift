@@ -13,10 +13,7 @@ struct RequestRoutes {
     func register(on group: RouterGroup<RelayRequestContext>) {
         group.get("/requests/:request") { _, context in
             let key = try context.parameters.require("request")
-            guard let timeline = try await dependencies.store.timeline(idOrCorrelationId: key) else {
-                throw APIError.notFound("no request with id or correlation_id \(key)")
-            }
-            return JSONResponse.make(status: .ok, TimelineView(timeline))
+            return JSONResponse.make(status: .ok, TimelineView(try await dependencies.application.timeline(key)))
         }
     }
 }

@@ -59,31 +59,51 @@ public struct APIError: Error, HTTPResponseError, Sendable {
     }
 }
 
+extension APIError {
+    /// The one mapping of any error to what the HTTP surface answers: the error shape, the drop-in doors'
+    /// adapter shape and the callback metrics all read their status from it.
+    static func shaping(_ error: any Error, for request: Request) -> APIError {
+        switch error {
+        case let error as APIError:
+            return error
+        case let error as RelayError:
+            return APIError(error)
+        case is NIOTooManyBytesError:
+            return APIError(.contentTooLarge, code: "body_too_large", "the body is larger than the relay accepts (the limit is the setting max_body_bytes, RELAY_MAX_BODY_BYTES)")
+        case StoreError.unavailable(let message):
+            var shaped = APIError(.serviceUnavailable, code: "store_unavailable", message)
+            shaped.headers[.retryAfter] = "5"
+            return shaped
+        case let error as any HTTPResponseError:
+            let code = error.status == .notFound ? "not_found" : error.status == .methodNotAllowed ? "method_not_allowed" : "http_\(error.status.code)"
+            let message = error.status == .notFound ? "no route for \(request.method) \(LogSafe.path(request.uri.path))" : error.status.reasonPhrase
+            return APIError(error.status, code: code, message)
+        default:
+            return APIError(.internalServerError, code: "internal_error", "the relay failed to handle this request; see its log")
+        }
+    }
+}
+
 /// Turns every error into the `APIError` shape, so no route answers with another error body.
 struct ErrorShapeMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
-        } catch let error as APIError {
-            return try error.response(from: request, context: context)
-        } catch let error as RelayError {
-            return try APIError(error).response(from: request, context: context)
-        } catch is NIOTooManyBytesError {
-            return try APIError(.contentTooLarge, code: "body_too_large", "the body is larger than the relay accepts (the limit is the setting max_body_bytes, RELAY_MAX_BODY_BYTES)")
-                .response(from: request, context: context)
-        } catch StoreError.unavailable(let message) {
-            context.logger.warning("store unavailable", metadata: ["path": "\(LogSafe.path(request.uri.path))"])
-            var error = APIError(.serviceUnavailable, code: "store_unavailable", message)
-            error.headers[.retryAfter] = "5"
-            return try error.response(from: request, context: context)
-        } catch let error as any HTTPResponseError {
-            let code = error.status == .notFound ? "not_found" : error.status == .methodNotAllowed ? "method_not_allowed" : "http_\(error.status.code)"
-            let message = error.status == .notFound ? "no route for \(request.method) \(LogSafe.path(request.uri.path))" : error.status.reasonPhrase
-            return try APIError(error.status, code: code, message).response(from: request, context: context)
         } catch {
-            context.logger.error("unhandled error", metadata: ["error": "\(error)", "path": "\(LogSafe.path(request.uri.path))"])
-            return try APIError(.internalServerError, code: "internal_error", "the relay failed to handle this request; see its log")
-                .response(from: request, context: context)
+            let shaped = APIError.shaping(error, for: request)
+            ErrorLog.record(error, shaped: shaped, path: request.uri.path, logger: context.logger)
+            return try shaped.response(from: request, context: context)
+        }
+    }
+}
+
+/// What the log says of an error answer: the store being away, and anything the relay did not expect.
+enum ErrorLog {
+    static func record(_ error: any Error, shaped: APIError, path: String, logger: Logger) {
+        switch shaped.code {
+        case "store_unavailable": logger.warning("store unavailable", metadata: ["path": "\(LogSafe.path(path))"])
+        case "internal_error": logger.error("unhandled error", metadata: ["error": "\(error)", "path": "\(LogSafe.path(path))"])
+        default: break
         }
     }
 }

@@ -14,14 +14,8 @@ struct CallbackMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
             let response = try await next(request, context)
             metrics.callback(Self.outcome(status: response.status, replayed: response.headers[.idempotentReplayed] == "true"), via: path)
             return response
-        } catch let error as any HTTPResponseError {
-            metrics.callback(Self.outcome(status: error.status, replayed: false), via: path)
-            throw error
-        } catch let error as RelayError {
-            metrics.callback(Self.outcome(status: APIError(error).status, replayed: false), via: path)
-            throw error
         } catch {
-            metrics.callback(.error, via: path)
+            metrics.callback(Self.outcome(status: APIError.shaping(error, for: request).status, replayed: false), via: path)
             throw error
         }
     }

@@ -47,15 +47,6 @@ struct FieldReader {
         return int
     }
 
-    mutating func int(_ field: String, in range: ClosedRange<Int>) throws -> Int? {
-        seen.insert(field)
-        guard let value = object[field], value != .null else { return nil }
-        guard let number = value.int64Value, range.contains(Int(number)) else {
-            throw APIError.badRequest("\(field) must be a whole number from \(range.lowerBound) to \(range.upperBound)", field: field)
-        }
-        return Int(number)
-    }
-
     mutating func bool(_ field: String) throws -> Bool? {
         seen.insert(field)
         guard let value = object[field], value != .null else { return nil }

@@ -45,7 +45,8 @@ extension StoreEngine {
                 // What follows the control plane's share: the callback URLs' pool.
                 let controlPlane: @Sendable ([ClaimedMessage]) throws -> StoreStep<[ClaimedMessage]> = { forwards in
                     let claimed = claimed + forwards
-                    guard claimed.count < limit else { return .done(claimed) }
+                    // A full callback pool reads no candidates (on PostgreSQL they would be locked for nothing).
+                    guard ClaimRule.callbackRoom(load, room: limit - claimed.count, lease: lease) > 0 else { return .done(claimed) }
                     return .read(.callbackForwardCandidates(now: now, limit: ClaimRule.candidateWindow)) { candidates in
                         let picked = ClaimRule.callbackForwards(try candidates.candidates, load: load, room: limit - claimed.count, lease: lease)
                         guard !picked.isEmpty else { return .done(claimed) }
@@ -121,19 +122,18 @@ extension StoreEngine {
     }
 
     public func reclaimLeases(owner: String, now: Date, instanceTimeout: TimeInterval) async throws -> Int {
-        var writes: [StoreWrite] = [.heartbeat(owner: owner, now: now)]
+        let reclaim: StoreWrite
         if driver.ownsDatabaseAlone {
-            // Only the process holding the database dispatches, so after the first call there is nobody else's lease to find.
-            if leftoversReclaimed.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged {
-                writes.append(.reclaimAllBut(owner: owner, now: now))
-            }
+            // Only the process holding the database dispatches: after the first call there is nobody else's lease to
+            // find, and no other instance reads a heartbeat, so the later calls write nothing (no fsync every few seconds).
+            guard leftoversReclaimed.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged else { return 0 }
+            reclaim = .reclaimAllBut(owner: owner, now: now)
         } else {
-            writes.append(.reclaimFromStaleInstances(owner: owner, now: now, staleBefore: now.addingTimeInterval(-instanceTimeout)))
+            reclaim = .reclaimFromStaleInstances(owner: owner, now: now, staleBefore: now.addingTimeInterval(-instanceTimeout))
         }
-        let counted = writes.count > 1
-        return try await write(.write(writes) { answers in
-            guard counted, case .count(let reclaimed) = answers[1], reclaimed > 0 else { return .done(0) }
-            return .finish([.notifyDue], reclaimed)
+        return try await write(.write([.heartbeat(owner: owner, now: now), reclaim]) { answers in
+            let reclaimed = try answers[1].count
+            return reclaimed > 0 ? .finish([.notifyDue], reclaimed) : .done(0)
         })
     }
 

@@ -6,9 +6,11 @@ extension StoreEngine {
         let keyQuery: StoreQuery? = submit.idempotency.map { .idempotencyAnswer(key: $0.key) }
         let openQuery: StoreQuery? = submit.request.approvalRequestId.map { .openRequest(approvalRequestId: $0) }
         return try await write(try Self.optionalRead(keyQuery, { try $0.answer }) { kept in
-            .read(.requestWithCorrelationId(submit.request.correlationId)) { taken in
+            // A key seen before answers at once: the replay reads nothing else.
+            if let kept { return .done(SubmitRule.conflict(submit, kept: kept, sameCorrelationId: nil, openWithApprovalRequestId: nil)!) }
+            return .read(.requestWithCorrelationId(submit.request.correlationId)) { taken in
                 try Self.optionalRead(openQuery, { try $0.request }) { open in
-                    if let conflict = SubmitRule.conflict(submit, kept: kept, sameCorrelationId: try taken.request,
+                    if let conflict = SubmitRule.conflict(submit, kept: nil, sameCorrelationId: try taken.request,
                                                           openWithApprovalRequestId: open) {
                         return .done(conflict)
                     }

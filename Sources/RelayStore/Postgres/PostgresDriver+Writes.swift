@@ -105,7 +105,7 @@ extension PostgresDriver {
             return .fenced(try await rows("""
                 UPDATE messages
                 SET state = \(record.state.rawValue), attempt_count = attempt_count + 1, due_at = \(record.dueAt), lease_owner = NULL,
-                    dead_reason = \(record.deadReason?.rawValue), dead_at = \(record.deadReason == nil ? nil : record.now),
+                    dead_reason = \(record.deadReason?.rawValue), dead_at = \(record.deadAt),
                     last_error = \(error), updated_at = \(record.now)
                 WHERE id = \(id) AND lease_token = \(leaseToken) AND state = 'inflight'
                 RETURNING request_id, endpoint_id
@@ -230,9 +230,7 @@ extension PostgresDriver {
 
     private static func claimed(_ row: PostgresRow, endpoint: Endpoint?) throws -> ClaimedMessage {
         let access = row.makeRandomAccess()
-        let message = try PostgresRows.message(access)
-        let roundStart = try access["round_start"].decode(Int.self)
-        return ClaimedMessage(message: message, leaseToken: try access["lease_token"].decode(Int64.self),
-                              roundAttempt: message.attemptCount - roundStart + 1, endpoint: endpoint)
+        return ClaimedMessage(message: try PostgresRows.message(access), leaseToken: try access["lease_token"].decode(Int64.self),
+                              roundStart: try access["round_start"].decode(Int.self), endpoint: endpoint)
     }
 }

@@ -113,7 +113,7 @@ extension SQLiteDriver {
                     dead_reason = ?, dead_at = ?, last_error = ?, updated_at = ?
                 WHERE id = ? AND lease_token = ? AND state = 'inflight'
                 RETURNING request_id, endpoint_id
-                """, arguments: [record.state.rawValue, record.dueAt, record.deadReason?.rawValue, record.deadReason == nil ? nil : record.now,
+                """, arguments: [record.state.rawValue, record.dueAt, record.deadReason?.rawValue, record.deadAt,
                                  error, record.now, id, leaseToken]).map { FencedMessage(requestId: $0["request_id"], endpointId: $0["endpoint_id"]) })
         case .insertAttempt(let attempt):
             try db.cachedExecute(sql: """
@@ -201,10 +201,7 @@ extension SQLiteDriver {
 
     /// A row a claim statement returned, as the claimed message it is.
     private static func claimed(_ row: Row, endpoint: Endpoint?) throws -> ClaimedMessage {
-        let message = try SQLiteRows.message(row)
-        let roundStart: Int = row["round_start"]
-        return ClaimedMessage(message: message, leaseToken: row["lease_token"], roundAttempt: message.attemptCount - roundStart + 1,
-                              endpoint: endpoint)
+        ClaimedMessage(message: try SQLiteRows.message(row), leaseToken: row["lease_token"], roundStart: row["round_start"], endpoint: endpoint)
     }
 
     static func endpointArguments(_ endpoint: Endpoint) throws -> StatementArguments {

@@ -4,11 +4,6 @@ import RelayCore
 
 /// Column lists and row decoding shared by the SQLite queries.
 enum SQLiteRows {
-    static let endpointColumns = StoreColumns.endpoint
-    static let requestColumns = StoreColumns.request
-    static let messageColumns = StoreColumns.message
-    static let endpointReadColumns = StoreColumns.endpointRead
-
     static func endpoint(_ row: Row) throws -> Endpoint {
         var endpoint = Endpoint(
             id: row["id"], name: row["name"], role: try decodeEnum(row["role"]), url: row["url"],

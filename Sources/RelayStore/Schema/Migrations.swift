@@ -150,8 +150,8 @@ public enum Migrations {
             """,
             "CREATE INDEX callback_events_by_request ON callback_events(request_id)",
         ]),
-        // SPEC §11: every instance records its heartbeat, so that the leases of one that died are found and
-        // returned; SQLite's single `serve` too, so that both stores keep one schema. IF NOT EXISTS: a
+        // SPEC §11: every PostgreSQL instance records its heartbeat, so that the leases of one that died are found
+        // and returned; SQLite's single `serve` records itself once at start, and both stores keep one schema. IF NOT EXISTS: a
         // PostgreSQL database of the earlier, separate list has it already (`PostgresSchema.renamedVersions`).
         Migration("v8-instances", [
             "CREATE TABLE IF NOT EXISTS instances (id TEXT PRIMARY KEY, started_at {real} NOT NULL, heartbeat_at {real} NOT NULL)",

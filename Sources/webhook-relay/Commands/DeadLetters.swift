@@ -42,7 +42,7 @@ struct DeadLetters: AsyncParsableCommand {
             query.limit = min(max(limit, 1), 500)
             try await withApplication(options) { application in
                 let page = try await application.store.deadLetters(query)
-                printJSON(DeadLetterList(page))
+                printJSON(DeadLetterPageView(page))
             }
         }
     }

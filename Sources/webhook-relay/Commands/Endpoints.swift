@@ -68,8 +68,3 @@ struct Endpoints: AsyncParsableCommand {
         }
     }
 }
-
-/// The endpoint list as the admin API answers it.
-struct EndpointList: Encodable {
-    var items: [EndpointView]
-}

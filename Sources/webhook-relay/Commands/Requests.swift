@@ -13,7 +13,7 @@ struct Requests: AsyncParsableCommand {
 
         func run() async throws {
             try await withApplication(options) { application in
-                printJSON(TimelineDocument(try await application.timeline(request)))
+                printJSON(TimelineView(try await application.timeline(request)))
             }
         }
     }

@@ -23,7 +23,7 @@ enum ClaimRule {
     /// The callback forwards to take, in due order, as long as their URL has room and the pool does: a
     /// stalling URL holds `callbackURLConcurrency` slots of the callback pool, not all of them.
     static func callbackForwards(_ candidates: [ForwardCandidate], load: ForwardLoad, room: Int, lease: LeaseTerms) -> [String] {
-        var room = min(lease.forwardConcurrency - load.byCallbackURL.values.reduce(0, +), room)
+        var room = callbackRoom(load, room: room, lease: lease)
         var perURL = load.byCallbackURL
         var picked: [String] = []
         for candidate in candidates where room > 0 {
@@ -33,6 +33,11 @@ enum ClaimRule {
             room -= 1
         }
         return picked
+    }
+
+    /// What the callback URLs' pool may still take in this claim.
+    static func callbackRoom(_ load: ForwardLoad, room: Int, lease: LeaseTerms) -> Int {
+        min(lease.forwardConcurrency - load.byCallbackURL.values.reduce(0, +), room)
     }
 
     /// How many due callback forwards a claim looks at (through the index, never the whole backlog).
