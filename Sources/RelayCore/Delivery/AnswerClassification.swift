@@ -58,8 +58,7 @@ public enum AnswerClassification {
         guard let object = JSONValue.parse(body)?.objectValue else { return nil }
         if object["decision"]?.stringValue?.lowercased() == "error" { return object["reason"]?.stringValue ?? "" }
         if object["status"]?.stringValue?.lowercased() == "error" {
-            let result = object["result"]
-            return result?.stringValue ?? result.map { String(decoding: $0.encoded(), as: UTF8.self) } ?? ""
+            return object["result"].map(DecisionNormalization.text) ?? ""
         }
         return nil
     }
@@ -86,7 +85,7 @@ public enum AnswerClassification {
             case "success": return .delivered(verdict: .success(result: result ?? .null))
             case "error":
                 if result?.stringValue?.lowercased() == StuckAdapter.executionExists { return .delivered(verdict: nil) }
-                let text = result?.stringValue ?? result.map { String(decoding: $0.encoded(), as: UTF8.self) }
+                let text = result.map(DecisionNormalization.text)
                 return .retryable(reason: "\(StuckAdapter.errorPrefix)\(text ?? "no result")", retryAfter: nil)
             default: return .delivered(verdict: nil)
             }

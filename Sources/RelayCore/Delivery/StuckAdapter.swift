@@ -22,10 +22,10 @@ public struct StuckAdapter: Sendable, Equatable, CustomStringConvertible {
 
     /// The stuck adapter's story, when `answer` is an "already exists" and the previous attempt was an adapter error.
     public static func reason(_ answer: DeliveryAnswer, previousError: String?) -> StuckAdapter? {
-        guard case .response(200..<300, _, let body) = answer,
+        // The previous attempt's record first: it is nearly always not an adapter error, and then the body is not parsed.
+        guard let previousError, previousError.hasPrefix(errorPrefix), case .response(200..<300, _, let body) = answer,
               let text = AnswerClassification.adapterError(in: body)?.lowercased(),
-              text == approvalExists || text == executionExists,
-              let previousError, previousError.hasPrefix(errorPrefix) else { return nil }
+              text == approvalExists || text == executionExists else { return nil }
         let earlier = String(previousError.dropFirst(errorPrefix.count))
         guard earlier.lowercased() != approvalExists, earlier.lowercased() != executionExists else { return nil }
         return StuckAdapter(earlierError: earlier, nowAnswered: text)

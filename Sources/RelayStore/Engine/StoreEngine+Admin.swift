@@ -46,7 +46,14 @@ extension StoreEngine {
     // MARK: Dead letters
 
     public func deadLetters(_ query: DeadLetterQuery) async throws -> DeadLetterPage {
-        try await read(.deadLetters(query)) { try $0.page }
+        try await read(.deadLetters(query)) { found in
+            // One more than the page was read: its presence says that another page follows.
+            let items = Array(try found.deadLetters.prefix(query.limit))
+            let more = try found.deadLetters.count > query.limit
+            return DeadLetterPage(items: items, nextCursor: more ? items.last.map {
+                DeadLetterCursor(deadAt: $0.deadAt.timeIntervalSince1970, id: $0.message.id).encoded
+            } : nil)
+        }
     }
 
     public func replay(messageId: String, now: Date, deadline: Date) async throws -> Message {

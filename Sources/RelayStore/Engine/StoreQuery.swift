@@ -40,6 +40,7 @@ public enum StoreQuery: Sendable, Equatable {
     case messageState(id: String, lock: Bool)
 
     // Dead letters and housekeeping
+    /// The dead letters `DeadLetterQuery` selects after its cursor, newest first, one more than its limit.
     case deadLetters(DeadLetterQuery)
     case deadLetterCount(DeadLetterQuery)
     case outboxCounts

@@ -50,7 +50,7 @@ extension StoreValue {
     var messageState: MessageState? { get throws { if case .messageState(let v) = self { return v }; throw UnexpectedStoreValue(expected: "a message state") } }
     var answer: StoredAnswer? { get throws { if case .answer(let v) = self { return v }; throw UnexpectedStoreValue(expected: "a stored answer") } }
     var timeline: RequestTimeline? { get throws { if case .timeline(let v) = self { return v }; throw UnexpectedStoreValue(expected: "a timeline") } }
-    var page: DeadLetterPage { get throws { if case .page(let v) = self { return v }; throw UnexpectedStoreValue(expected: "a dead-letter page") } }
+    var deadLetters: [DeadLetter] { get throws { if case .deadLetters(let v) = self { return v }; throw UnexpectedStoreValue(expected: "dead letters") } }
     var claimed: [ClaimedMessage] { get throws { if case .claimed(let v) = self { return v }; throw UnexpectedStoreValue(expected: "claimed messages") } }
     var fenced: FencedMessage? { get throws { if case .fenced(let v) = self { return v }; throw UnexpectedStoreValue(expected: "a fenced message") } }
     var circuit: CircuitReading? { get throws { if case .circuit(let v) = self { return v }; throw UnexpectedStoreValue(expected: "a circuit") } }

@@ -79,7 +79,7 @@ public enum StoreValue: Sendable {
     case messageState(MessageState?)
     case answer(StoredAnswer?)
     case timeline(RequestTimeline?)
-    case page(DeadLetterPage)
+    case deadLetters([DeadLetter])
     case claimed([ClaimedMessage])
     case fenced(FencedMessage?)
     case circuit(CircuitReading?)

@@ -130,7 +130,7 @@ extension PostgresDriver {
                 .first.map { try $0.decode(String.self) }.flatMap(MessageState.init))
 
         case .deadLetters(let filter):
-            return .page(try await deadLetters(connection, filter))
+            return .deadLetters(try await deadLetters(connection, filter))
         case .deadLetterCount(let filter):
             var statement = PostgresQuery(unsafeSQL: "SELECT count(*) FROM messages m JOIN requests r ON r.id = m.request_id WHERE")
             Self.appendDeadLetterFilter(filter, to: &statement)
@@ -231,7 +231,7 @@ extension PostgresDriver {
                                callbacks: callbacks)
     }
 
-    func deadLetters(_ connection: PostgresConnection, _ query: DeadLetterQuery) async throws -> DeadLetterPage {
+    func deadLetters(_ connection: PostgresConnection, _ query: DeadLetterQuery) async throws -> [DeadLetter] {
         var statement = PostgresQuery(unsafeSQL: """
             SELECT \(StoreColumns.qualified(StoreColumns.message, "m")), m.dead_at, r.kind, r.correlation_id
             FROM messages m JOIN requests r ON r.id = m.request_id WHERE
@@ -242,7 +242,7 @@ extension PostgresDriver {
         }
         statement.sql += " ORDER BY m.dead_at DESC, m.id DESC LIMIT \(try statement.bind(query.limit + 1))"
         let found = try await connection.query(statement, logger: logger).collect()
-        let items = try found.prefix(query.limit).map { row in
+        return try found.map { row in
             let access = row.makeRandomAccess()
             return DeadLetter(
                 message: try PostgresRows.message(access), kind: try PostgresRows.decodeEnum(access["kind"].decode(String.self)),
@@ -250,8 +250,6 @@ extension PostgresDriver {
                 deadAt: PostgresRows.date(try access["dead_at"].decode(Double.self))
             )
         }
-        let next = found.count > query.limit ? items.last.map { DeadLetterCursor(deadAt: $0.deadAt.timeIntervalSince1970, id: $0.message.id).encoded } : nil
-        return DeadLetterPage(items: items, nextCursor: next)
     }
 
     /// Appends the dead-letter filters (`DeadLetterQuery.filterTerms`) as WHERE terms, binding their values.

@@ -104,7 +104,7 @@ extension SQLiteDriver {
                 .flatMap(MessageState.init))
 
         case .deadLetters(let filter):
-            return .page(try deadLetters(db, filter))
+            return .deadLetters(try deadLetters(db, filter))
         case .deadLetterCount(let filter):
             let (terms, arguments) = deadLetterFilter(filter)
             return .count(try Int.fetchOne(db, sql: """
@@ -180,7 +180,7 @@ extension SQLiteDriver {
                                callbacks: callbacks)
     }
 
-    static func deadLetters(_ db: Database, _ query: DeadLetterQuery) throws -> DeadLetterPage {
+    static func deadLetters(_ db: Database, _ query: DeadLetterQuery) throws -> [DeadLetter] {
         var (terms, arguments) = deadLetterFilter(query)
         if let cursor = query.cursor.flatMap(DeadLetterCursor.init) {
             terms += " AND (m.dead_at < ? OR (m.dead_at = ? AND m.id < ?))"
@@ -192,12 +192,10 @@ extension SQLiteDriver {
             FROM messages m JOIN requests r ON r.id = m.request_id
             WHERE \(terms) ORDER BY m.dead_at DESC, m.id DESC LIMIT ?
             """, arguments: arguments)
-        let items = try rows.prefix(query.limit).map { row in
+        return try rows.map { row in
             DeadLetter(message: try SQLiteRows.message(row), kind: try SQLiteRows.decodeEnum(row["kind"]),
                        correlationId: row["correlation_id"], deadAt: SQLiteRows.date(row["dead_at"]))
         }
-        let next = rows.count > query.limit ? items.last.map { DeadLetterCursor(deadAt: $0.deadAt.timeIntervalSince1970, id: $0.message.id).encoded } : nil
-        return DeadLetterPage(items: items, nextCursor: next)
     }
 
     /// The dead-letter filters (`DeadLetterQuery.filterTerms`) as one WHERE clause with its arguments.
