@@ -16,7 +16,7 @@ for source in pathlib.Path("Sources/RelayHTTP").rglob("*.swift"):
     for match in re.finditer(r'\.(?:get|post|patch|delete|put)\("(/[^"]*)"', text):
         path = match.group(1)
         # Submit and admin routes are registered on the "/api/v1" groups; the others at the root.
-        on_api_group = source.name.startswith(("Submit", "Endpoint", "Request", "DeadLetter"))
+        on_api_group = source.name.startswith(("Submit", "Endpoint", "Request", "DeadLetter", "Audit"))
         full = ("/api/v1" + path) if on_api_group and not path.startswith("/api/") else path
         routes.add(re.sub(r":[A-Za-z]+", "{}", full))
 

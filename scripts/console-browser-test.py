@@ -227,6 +227,29 @@ def main():
             {wid for wid, _ in Adapter.received}) == 4 and all(
             json.loads(call("GET", base + "/api/v1/requests/" + name, ADMIN)[2])["messages"][0]["state"] == "delivered" for name in names))
 
+        # The Requests tab (SPEC §12): the list, a request's own content, and its cancel button, confirmed in the browser.
+        driver.get(base + "/console/requests")
+        listed = driver.find_elements(By.CSS_SELECTOR, "tbody tr td a")
+        check(len(listed) == len(names) and {link.text for link in listed} == set(names),
+              "the Requests tab lists every request (%s)" % [link.text for link in listed])
+        driver.get(base + "/console/requests?state=cancelled")
+        check(not driver.find_elements(By.CSS_SELECTOR, "tbody tr"), "the state filter leaves none cancelled yet")
+        driver.get(base + "/console/requests")
+        target = driver.find_elements(By.CSS_SELECTOR, "tbody tr td a")[0].text
+        driver.find_elements(By.CSS_SELECTOR, "tbody tr td a")[0].click()
+        soon(lambda: "What is asked" in driver.page_source and "Create a secret and inject it." in driver.page_source,
+             "a request's page shows what it asks")
+        driver.find_element(By.ID, "reason").send_keys("withdrawn in the browser test")
+        driver.find_element(By.CSS_SELECTOR, "form[action$='/cancel'] button").click()
+        driver.switch_to.alert.accept()  # the confirmation the console asks for
+        soon(lambda: "Request cancelled" in driver.page_source and "state-cancelled" in driver.page_source, "the cancel lands on the request")
+        check(json.loads(call("GET", base + "/api/v1/requests/" + target, ADMIN)[2])["state"] == "cancelled", "the request is cancelled")
+        driver.save_screenshot(str(SHOTS / "8-cancelled.png"))
+        driver.get(base + "/console")
+        loaded = driver.execute_script(
+            "return Array.from(document.querySelectorAll('.charts img')).map(function (i) { return i.complete && i.naturalWidth > 0; });")
+        check(loaded == [True, True], "the overview's two pictures of the last hour load (%s)" % loaded)
+
         driver.set_window_size(390, 844)
         driver.get(base + "/console/dead-letters")
         width = driver.execute_script("return document.documentElement.scrollWidth")

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # `make demo`: the relay, a sample adapter that plays the human, and a sample control plane, on loopback;
-# prints one approval's life from submit to forwarded decision, and one executor request with a chosen option.
+# prints one approval's life from submit to forwarded decision, one executor request with a chosen option, and
+# one approval that needs two approvers (a quorum of two), waited for with `?wait=`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=.build/debug/webhook-relay
 work=$(mktemp -d)
-relay_port=18080 adapter_port=18081 control_port=18082
+relay_port=18080 adapter_port=18081 control_port=18082 alice_port=18083 bob_port=18084
 relay="http://127.0.0.1:$relay_port"
 export RELAY_DATABASE="sqlite:$work/relay.sqlite" RELAY_LISTEN="127.0.0.1:$relay_port" RELAY_LOG_LEVEL=warning
 export RELAY_ADMIN_TOKEN=demo-admin-token-local RELAY_SUBMIT_TOKEN=demo-submit-token-local RELAY_CALLBACK_TOKEN=demo-callback-token-local
@@ -16,6 +17,9 @@ trap cleanup EXIT
 "$bin" serve >"$work/relay.log" 2>&1 & pids+=($!)
 "$bin" sample-adapter --listen "127.0.0.1:$adapter_port" --decide approve --after-ms 300 --choose 1 >"$work/adapter.log" 2>&1 & pids+=($!)
 "$bin" sample-control-plane --listen "127.0.0.1:$control_port" >"$work/control.log" 2>&1 & pids+=($!)
+# Two humans for the quorum: alice answers after 0.3 s, bob after 1.5 s.
+"$bin" sample-adapter --listen "127.0.0.1:$alice_port" --decide approve --after-ms 300 >"$work/alice.log" 2>&1 & pids+=($!)
+"$bin" sample-adapter --listen "127.0.0.1:$bob_port" --decide approve --after-ms 1500 >"$work/bob.log" 2>&1 & pids+=($!)
 for _ in $(seq 100); do curl -sf "$relay/healthz" >/dev/null && break; sleep 0.1; done
 
 admin() { curl -s -H "Authorization: Bearer demo-admin-token-local" "$@"; }
@@ -33,6 +37,8 @@ if r.get("decision_result") is not None:
 elif r.get("decision_reason"):
     line += " (%s)" % r["decision_reason"]
 print(line)
+for v in (r.get("approval_policy") or {}).get("votes", []):
+    print("  vote: %s %s via %s" % (v["endpoint"], v["decision"], v["path"]))
 for m in r["messages"]:
     where = "deliver to " + m["endpoint"] if m["purpose"] == "delivery" else "forward to %s %s" % (m["endpoint"], m["url"])
     tries = ", ".join("%s %s in %d ms" % (a.get("status_code") or a.get("error"), a["outcome"], a["duration_ms"]) for a in m["attempts"])
@@ -71,3 +77,26 @@ submit -X POST "$relay/execute" -d "{
   \"timeout_sec\": 3600, \"callback\": {\"url\": \"http://127.0.0.1:$control_port/executors/webhook\"}}"
 echo
 life demo-feedback
+
+echo
+echo "== 3. An approval that needs two approvers: alice votes first, the request waits for bob"
+admin -X POST "$relay/api/v1/endpoints" -d "{\"name\":\"alice\",\"role\":\"approver\",\"url\":\"http://127.0.0.1:$alice_port/approve\"}" >/dev/null
+admin -X POST "$relay/api/v1/endpoints" -d "{\"name\":\"bob\",\"role\":\"approver\",\"url\":\"http://127.0.0.1:$bob_port/approve\"}" >/dev/null
+echo -n "  submit: "
+submit -X POST "$relay/api/v1/requests" -H 'Idempotency-Key: demo-quorum' -d "{
+  \"kind\": \"approval\", \"correlation_id\": \"demo-quorum\", \"tool\": \"production_db_migration\",
+  \"endpoints\": [\"alice\", \"bob\"], \"approval_policy\": {\"min_approvals\": 2},
+  \"justification\": \"Add the invoices.due_at column before the release.\",
+  \"approval_request\": \"Run migration 0042 on the production database.\",
+  \"risk_assessment\": \"Locks the invoices table for about a second.\",
+  \"timeout_sec\": 3600, \"callback\": {\"url\": \"http://127.0.0.1:$control_port/approvals/webhook\"}}"
+echo
+wait_for "called back" "$work/alice.log"
+sed 's/^/  alice: /' "$work/alice.log" | grep "called back"
+echo -n "  wait for the decision: "
+admin "$relay/api/v1/requests/demo-quorum/decision?wait=10" | python3 -c 'import json,sys; d=json.load(sys.stdin); print("%s (%s)" % (d["decision"], d["reason"]))'
+sed 's/^/  bob: /' "$work/bob.log" | grep "called back"
+wait_for demo-quorum "$work/control.log"
+sed 's/^/  control plane: /' "$work/control.log" | grep demo-quorum
+show demo-quorum
+

@@ -16,6 +16,8 @@ public struct RelayApplication: Sendable {
     public var metrics: RelayMetrics
     public var policy: Policy
     public var logger: Logger
+    /// Who waits for a decision (`?wait=`, `Prefer: wait`), woken by the store's decision signals.
+    public let waiters: DecisionWaiters
 
     /// The defaults a use case applies where its input is silent.
     public struct Policy: Sendable {
@@ -25,16 +27,24 @@ public struct RelayApplication: Sendable {
         public var defaultEndpointConcurrency: Int
         /// How long a rotated-out secret keeps signing.
         public var secretRotationGrace: TimeInterval
+        /// The longest wait for a decision a client may ask for (`http.max_wait_sec`).
+        public var maxWaitSec: Int
+        /// How often a waiter reads its request again without a signal: a decision no signal announced (a
+        /// command-line cancel beside a SQLite `serve`, a NOTIFY missed while reconnecting) ends the wait this late.
+        public var decisionRecheck: Duration = .seconds(5)
 
-        public init(defaultRequestTimeout: TimeInterval = 3600, defaultEndpointConcurrency: Int = 8, secretRotationGrace: TimeInterval = 86400) {
+        public init(defaultRequestTimeout: TimeInterval = 3600, defaultEndpointConcurrency: Int = 8, secretRotationGrace: TimeInterval = 86400,
+                    maxWaitSec: Int = 60) {
             self.defaultRequestTimeout = defaultRequestTimeout
             self.defaultEndpointConcurrency = defaultEndpointConcurrency
             self.secretRotationGrace = secretRotationGrace
+            self.maxWaitSec = maxWaitSec
         }
     }
 
     public init(store: any RelayStore, clock: any RelayClock, wake: WakeSignal, routing: DeliveryRouting, metrics: RelayMetrics,
-                policy: Policy = Policy(), logger: Logger = Logger(label: "relay")) {
+                policy: Policy = Policy(), logger: Logger = Logger(label: "relay"), waiters: DecisionWaiters = DecisionWaiters()) {
+        self.waiters = waiters
         self.store = store
         self.clock = clock
         self.wake = wake

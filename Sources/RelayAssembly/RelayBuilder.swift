@@ -75,6 +75,7 @@ public struct AssembledRelay: Sendable {
         )
         let retention = RetentionSweeper(store: store, clock: blueprint.clock, options: blueprint.retention, metrics: metrics,
                                          logger: loggers("relay.retention"))
+        let decisions = DecisionWatch(store: store, waiters: application.waiters)
         let dependencies = RelayDependencies(application: application, settings: blueprint.settings, metricsRegistry: metricsRegistry,
                                              throttle: blueprint.throttle, callbackContracts: blueprint.callbackContracts)
         let router: Router<RelayRequestContext>
@@ -97,7 +98,8 @@ public struct AssembledRelay: Sendable {
         self.metricsRegistry = metricsRegistry
         self.client = client
         self.group = ServiceGroup(configuration: .init(
-            services: [.init(service: retention), .init(service: dispatcher), .init(service: app)],
+            // Shut down last to first: the waits for decisions end first, so that none holds the server's stop.
+            services: [.init(service: retention), .init(service: dispatcher), .init(service: app), .init(service: decisions)],
             gracefulShutdownSignals: gracefulShutdownSignals, logger: logger
         ))
     }

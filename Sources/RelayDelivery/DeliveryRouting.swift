@@ -15,6 +15,9 @@ public struct DeliveryRouting: Sendable {
         self.capability = capability
     }
 
+    /// Makes deliveries with their own capabilities: at submit, and when an escalation step fires.
+    public var deliveries: DeliveryFactory { DeliveryFactory(capability: capability) }
+
     /// The bytes, headers and secrets of one attempt.
     public struct Target: Sendable {
         public var body: Data
@@ -26,10 +29,14 @@ public struct DeliveryRouting: Sendable {
         switch message.purpose {
         case .delivery:
             return Target(
-                body: TimeLeft.stamp(capability.complete(message.body, requestId: message.requestId), deadline: message.deadline, now: now),
+                body: TimeLeft.stamp(capability.complete(message), deadline: message.deadline, now: now),
                 headers: endpoint?.headers ?? [:],
                 secrets: (endpoint?.activeSecrets(at: now) ?? []).compactMap { WebhookSecret($0.secret) }
             )
+        case .notice:
+            // To the endpoint's resolution URL, as its deliveries go: its headers, signed with its secret.
+            return Target(body: message.body, headers: endpoint?.headers ?? [:],
+                          secrets: (endpoint?.activeSecrets(at: now) ?? []).compactMap { WebhookSecret($0.secret) })
         case .forward:
             // A forward whose contract is no longer configured goes unsigned and without headers, never with another's.
             let contract = planner.contract(for: message.sink)
@@ -41,7 +48,7 @@ public struct DeliveryRouting: Sendable {
     /// echoes its body back must not put the capability into the attempt history (and so the timeline API).
     func redacted(_ attempt: Attempt, of message: Message) -> Attempt {
         guard message.purpose == .delivery, attempt.responseExcerpt != nil || attempt.error != nil else { return attempt }
-        let token = capability.token(for: message.requestId)
+        let token = capability.token(of: message)
         var redacted = attempt
         redacted.responseExcerpt = attempt.responseExcerpt?.replacingOccurrences(of: token, with: "<callback-token>")
         redacted.error = attempt.error?.replacingOccurrences(of: token, with: "<callback-token>")

@@ -123,6 +123,8 @@ public final class Dispatcher: Service, Sendable {
         }
     }
 
+    /// The timers of the outbox, once a second: deadlines that passed, escalation steps that came due, and
+    /// messages whose own deadline passed before delivery.
     private func sweepExpired(now: Date) async {
         do {
             let expired = try await store.expireDue(now: now, planner: routing.planner, limit: 500)
@@ -132,6 +134,18 @@ public final class Dispatcher: Service, Sendable {
             if !expired.isEmpty { wake.signal() }
         } catch {
             logger.error("expiry sweep failed", metadata: ["error": "\(error)"])
+        }
+        do {
+            let escalations = try await store.escalateDue(now: now, deliveries: routing.deliveries, limit: 500)
+            for escalation in escalations {
+                logger.info("no decision in time: request escalated", metadata: [
+                    "request_id": "\(escalation.request.id)", "correlation_id": "\(escalation.request.correlationId)",
+                    "endpoints": "\(escalation.endpoints.joined(separator: ","))",
+                ])
+            }
+            if escalations.contains(where: { !$0.endpoints.isEmpty }) { wake.signal() }
+        } catch {
+            logger.error("escalation sweep failed", metadata: ["error": "\(error)"])
         }
         do {
             let expired = try await store.deadLetterExpired(now: now)

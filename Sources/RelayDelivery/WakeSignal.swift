@@ -25,7 +25,7 @@ public final class WakeSignal: Sendable {
     }
 
     /// Waits for a signal, or for `limit` to pass. Meant for one waiter at a time.
-    func wait(upTo limit: Duration) async {
+    public func wait(upTo limit: Duration) async {
         let timer = Task {
             try? await Task.sleep(for: limit)
             if !Task.isCancelled { self.signal() }

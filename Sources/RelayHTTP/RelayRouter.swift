@@ -83,11 +83,16 @@ public enum RelayRouter {
             .add(middleware: RequireCallbackToken(token: dependencies.settings.callbackToken, guardrail: guardrail))
         CallbackRoutes(dependencies: dependencies).registerShared(on: shared)
 
-        let admin = router.group("/api/v1")
-            .add(middleware: RequireToken(api: "admin", setting: "RELAY_ADMIN_TOKEN", token: dependencies.settings.adminToken, guardrail: guardrail))
+        let adminCredential = RequireToken.Credential(api: "admin", setting: "RELAY_ADMIN_TOKEN", token: dependencies.settings.adminToken)
+        let admin = router.group("/api/v1").add(middleware: RequireToken(accepting: [adminCredential], guardrail: guardrail))
         EndpointRoutes(dependencies: dependencies).register(on: admin)
         RequestRoutes(dependencies: dependencies).register(on: admin)
         DeadLetterRoutes(dependencies: dependencies).register(on: admin)
+        AuditRoutes(dependencies: dependencies).register(on: admin)
+        // Whoever asked, or an admin, may cancel a request and wait for its decision (SPEC §12).
+        let submitCredential = RequireToken.Credential(api: "submit", setting: "RELAY_SUBMIT_TOKEN", token: dependencies.settings.submitToken)
+        let either = router.group("/api/v1").add(middleware: RequireToken(accepting: [submitCredential, adminCredential], guardrail: guardrail))
+        RequestRoutes(dependencies: dependencies).registerLifecycle(on: either)
         if dependencies.settings.consoleEnabled {
             try ConsoleRoutes(dependencies: dependencies).register(on: router)
         }

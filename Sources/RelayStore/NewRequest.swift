@@ -6,14 +6,11 @@ public struct NewRequest: Sendable {
     public var request: RelayRequest
     public var messages: [Message]
     public var idempotency: IdempotencyRecord?
-    /// The hash of the request's callback capability token (the token itself is never stored).
-    public var callbackTokenHash: String?
 
-    public init(request: RelayRequest, messages: [Message], idempotency: IdempotencyRecord?, callbackTokenHash: String? = nil) {
+    public init(request: RelayRequest, messages: [Message], idempotency: IdempotencyRecord?) {
         self.request = request
         self.messages = messages
         self.idempotency = idempotency
-        self.callbackTokenHash = callbackTokenHash
     }
 }
 

@@ -59,11 +59,18 @@ public struct RequestTimeline: Sendable, Equatable {
     public var messages: [MessageTimeline]
     /// Every callback that named this request, in order: applied, duplicate or ignored (SPEC §16).
     public var callbacks: [CallbackRecord]
+    /// The votes counted towards its quorum, in order (SPEC §12).
+    public var votes: [Vote]
+    /// Its entries in the audit trail, in order.
+    public var audit: [AuditEntry]
 
-    public init(request: RelayRequest, messages: [MessageTimeline], callbacks: [CallbackRecord] = []) {
+    public init(request: RelayRequest, messages: [MessageTimeline], callbacks: [CallbackRecord] = [], votes: [Vote] = [],
+                audit: [AuditEntry] = []) {
         self.request = request
         self.messages = messages
         self.callbacks = callbacks
+        self.votes = votes
+        self.audit = audit
     }
 }
 
@@ -102,22 +109,6 @@ public struct CallbackRecord: Sendable, Equatable {
         self.state = state
         self.excerpt = excerpt
     }
-}
-
-/// A callback about to be decided: its door and body, recorded in the decision's own transaction.
-public struct IncomingCallback: Sendable, Equatable {
-    public var path: String
-    public var body: Data
-
-    public init(path: String, body: Data) {
-        self.path = path
-        self.body = body
-    }
-
-    /// At most this much of a callback body is kept.
-    public static let excerptLimit = 4096
-
-    public var excerpt: String { String(decoding: body.prefix(Self.excerptLimit), as: UTF8.self) }
 }
 
 /// One message and its attempts, oldest first.
@@ -233,6 +224,7 @@ extension DeadLetterQuery {
     enum FilterValue {
         case text(String)
         case seconds(Double)
+        case integer(Int64)
     }
 
     /// The dead-letter filters as WHERE terms over `messages m JOIN requests r`, each `?` standing for the

@@ -30,21 +30,36 @@ public protocol RelayStore: Sendable {
     func submit(_ submit: NewRequest) async throws -> SubmitOutcome
     /// A request with its messages and their attempts, by id or correlation id.
     func timeline(idOrCorrelationId: String) async throws -> RequestTimeline?
+    /// A page of requests, newest first.
+    func requests(_ query: RequestListQuery) async throws -> RequestPage
 
     // MARK: Decisions
 
     /// The request a callback names, if any.
     func request(_ lookup: RequestLookup) async throws -> RelayRequest?
+    /// The request a capability URL's token names, with the endpoint of the delivery that carried it.
+    func capability(tokenHash: String) async throws -> CapabilityHolder?
 
-    /// Applies a decision through the transition table; a new transition commits the request's new
-    /// state and its forward messages in one transaction. Decisions for one request are serialized.
-    /// `callback`, when the decision came in as one, is kept in the request's timeline with what became of it;
-    /// a decision without an actor is credited to the endpoint when the request went to only one.
-    func decide(_ target: RequestLookup, _ decision: NormalizedDecision, planner: ForwardPlanner, now: Date,
-                callback: IncomingCallback?) async throws -> DecisionOutcome
+    /// Applies a decision (a cancel included) through the transition table — or, on a request that needs several
+    /// approvals, counts it as its endpoint's vote — and commits in one transaction the request's new state, its
+    /// forwards, its superseded deliveries, the notices to endpoints that were shown it and its audit record.
+    /// Decisions for one request are serialized. A callback (`source.door`) is kept in the request's timeline
+    /// with what became of it; a decision without an actor is credited to the endpoint its door names, or to the
+    /// only endpoint the request went to.
+    func decide(_ target: RequestLookup, _ decision: NormalizedDecision, source: DecisionSource, planner: ForwardPlanner,
+                now: Date) async throws -> DecisionOutcome
     /// Expires open requests whose deadline has passed (at most `limit`), forwarding `expired` and
     /// dead-lettering their undelivered deliveries (reason `deadline`).
     func expireDue(now: Date, planner: ForwardPlanner, limit: Int) async throws -> [RelayRequest]
+    /// Delivers requests that nobody decided in time to their next escalation step's endpoints (at most `limit` requests).
+    func escalateDue(now: Date, deliveries: DeliveryFactory, limit: Int) async throws -> [Escalation]
+
+    // MARK: Audit trail
+
+    /// Where the chain stands.
+    func auditHead() async throws -> AuditHead
+    /// Entries in `seq` order, as `query` selects them.
+    func auditEntries(_ query: AuditQuery) async throws -> [AuditEntry]
 
     // MARK: Outbox
 
@@ -80,6 +95,8 @@ public protocol RelayStore: Sendable {
     func outboxCounts() async throws -> OutboxCounts
     /// Requests by state, and attempts per endpoint since `since` with the latest failure among them.
     func activity(since: Date) async throws -> ActivitySummary
+    /// Attempts, dead letters and delivery latency per minute since `since`.
+    func minuteActivity(since: Date) async throws -> MinuteActivity
     /// Deletes up to `limit` decided requests last changed before `cutoff` that have nothing left to
     /// deliver, with their messages, attempts and idempotency keys, in one short transaction.
     func purgeFinished(before cutoff: Date, limit: Int) async throws -> PurgeResult
@@ -95,11 +112,14 @@ public protocol RelayStore: Sendable {
 
     /// Yields when a message may have become due through another process sharing the store (the driver's).
     func dueSignals() -> AsyncStream<Void>
+    /// Yields the id of each request a committed transaction resolved, on every instance sharing the store.
+    func decisionSignals() -> AsyncStream<String>
 }
 
 extension RelayStore {
+    /// A decision through a shared-token door that kept no callback record: what the store tests decide with.
     public func decide(_ target: RequestLookup, _ decision: NormalizedDecision, planner: ForwardPlanner, now: Date) async throws -> DecisionOutcome {
-        try await decide(target, decision, planner: planner, now: now, callback: nil)
+        try await decide(target, decision, source: DecisionSource(path: .sharedToken), planner: planner, now: now)
     }
 }
 

@@ -29,10 +29,10 @@ import Testing
         #expect(endpoint.activeSecrets(at: now.addingTimeInterval(10)).map(\.secret) == ["new"])
     }
 
-    /// SPEC §2: every pair of (state, decision), against the spec's list of transitions.
+    /// SPEC §2 and §12: every pair of (state, decision), against the spec's list of transitions.
     @Test func transitionTable() {
         let spec: Set<String> = ["requested>approved", "requested>applied", "requested>denied", "requested>expired",
-                                 "requested>failed", "approved>applied", "approved>failed"]
+                                 "requested>failed", "approved>applied", "approved>failed", "requested>cancelled"]
         for state in RequestState.allCases {
             for decision in Decision.allCases {
                 let target = RequestState(decision)
@@ -47,7 +47,8 @@ import Testing
             }
         }
         #expect(RequestState.requested.isTerminal == false && RequestState.approved.isTerminal == false)
-        #expect([RequestState.applied, .denied, .expired, .failed].allSatisfy { $0.isTerminal })
+        #expect([RequestState.applied, .denied, .expired, .failed, .cancelled].allSatisfy { $0.isTerminal })
+        #expect(RequestState.allCases.filter { !$0.isResolved } == [.requested])
     }
 
     @Test func identifiersSortByTime() {

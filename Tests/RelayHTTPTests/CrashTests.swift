@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import NIOHTTP1
 import RelayCore
 import RelayTestSupport
@@ -121,5 +122,61 @@ import Testing
         #expect(await relay.stop() == 0)
         await adapter.stop()
         await controlPlane.stop()
+    }
+
+    /// SPEC §12 under kill -9: a vote that was answered 200 survives the kill, and the decision its quorum makes is
+    /// forwarded once — by one forward message, delivered again with its own key if the kill caught it in flight.
+    @Test(arguments: StoreKind.allCases) func aVoteSurvivesAKillAndTheQuorumForwardsOnce(_ store: StoreKind) async throws {
+        let adapter = try await StandInServer.start()
+        // The request's callback URL takes its time answering, so the second kill catches the forward in flight.
+        let receiver = try await StandInServer.start(CannedAnswer(status: .ok, delay: .milliseconds(1500)))
+        let location = try await TestStores.fresh(store)
+        let port = try freePort()
+        let environment = [
+            "RELAY_DATABASE": location.databaseSetting, "RELAY_ADMIN_TOKEN": TestRelay.adminToken,
+            "RELAY_SUBMIT_TOKEN": TestRelay.submitToken, "RELAY_CALLBACK_KEY": Data(TestRelay.callbackKey).base64EncodedString(),
+            "RELAY_DELIVERY_TIMEOUT_MS": "5000", "RELAY_LEASE_MARGIN_MS": "500", "RELAY_INSTANCE_TIMEOUT_MS": "2000",
+            "RELAY_POLL_INTERVAL_MS": "100", "RELAY_LOG_LEVEL": "warning",
+        ]
+        var relay = try await RelayProcess.start(environment: environment, port: port)
+        for name in ["a", "b", "c"] {
+            let created = try await call(.POST, relay.baseURL + "/api/v1/endpoints", token: TestRelay.adminToken,
+                                         body: json(["name": .string(name), "role": "approver", "url": .string(adapter.url + "/" + name)]))
+            #expect(created.status == 201, "\(created.text)")
+        }
+        let submitted = try await call(.POST, relay.baseURL + "/api/v1/requests", token: TestRelay.submitToken, headers: ["Idempotency-Key": "kv"],
+                                       body: approvalBody("kill-vote", callback: receiver.url + "/decisions",
+                                                          extra: ["endpoints": ["a", "b", "c"], "approval_policy": ["min_approvals": 2]]))
+        #expect(submitted.status == 202, "\(submitted.text)")
+        @Sendable func callbackURL(_ name: String) -> String? {
+            adapter.requests.first { $0.path == "/" + name }.flatMap { JSONValue.parse($0.body)?["callback"]?["url"]?.stringValue }
+        }
+        try await eventually("three deliveries") { ["a", "b", "c"].allSatisfy { callbackURL($0) != nil } }
+        let voteA = try await call(.POST, try #require(callbackURL("a")), body: json(["decision": "approve", "reason": "a agrees"]))
+        #expect(voteA.status == 200 && voteA.json?["votes"]?["approvals"] == 1, "\(voteA.text)")
+
+        await relay.kill()
+        relay = try await RelayProcess.start(environment: environment, port: port)
+        let kept = try await call(.GET, relay.baseURL + "/api/v1/requests/kill-vote", token: TestRelay.adminToken)
+        #expect(kept.json?["approval_policy"]?["votes"]?.arrayValue?.map { $0["endpoint"] } == ["a"], "the vote survived: \(kept.text)")
+
+        let voteB = try await call(.POST, try #require(callbackURL("b")), body: json(["decision": "approve", "reason": "b agrees"]))
+        #expect(voteB.status == 200 && voteB.json?["state"] == "approved", "\(voteB.text)")
+        try await eventually("the forward in flight") { !receiver.requests.isEmpty }
+        await relay.kill()
+        relay = try await RelayProcess.start(environment: environment, port: port)
+        let base = relay.baseURL
+        try await eventually("the forward delivered", timeout: .seconds(30)) {
+            let timeline = try await call(.GET, base + "/api/v1/requests/kill-vote", token: TestRelay.adminToken)
+            return timeline.json?["messages"]?.arrayValue?.contains { $0["purpose"] == "forward" && $0["state"] == "delivered" } == true
+        }
+        let timeline = try await call(.GET, relay.baseURL + "/api/v1/requests/kill-vote", token: TestRelay.adminToken)
+        #expect(timeline.json?["messages"]?.arrayValue?.filter { $0["purpose"] == "forward" }.count == 1, "one forward message")
+        let keys = Set(receiver.requests.map { $0.header("Idempotency-Key") ?? "?" })
+        #expect(keys.count == 1, "every arrival of the decision carries one key: \(keys)")
+        print("kill between vote and forward (\(store)): the vote kept, the forward arrived \(receiver.requests.count) time(s) under one key")
+        #expect(await relay.stop() == 0)
+        await adapter.stop()
+        await receiver.stop()
     }
 }

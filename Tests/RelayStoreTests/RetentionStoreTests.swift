@@ -54,7 +54,7 @@ import Testing
             Issue.record("a purged request's idempotency key still answered"); return
         }
         let counts = try await store.outboxCounts()
-        #expect(counts.byState == [.pending: 1, .inflight: 1, .delivered: 2, .dead: 0, .abandoned: 0])
+        #expect(counts.byState == [.pending: 1, .inflight: 1, .delivered: 2, .dead: 0, .abandoned: 0, .superseded: 0])
     }
 
     @Test(arguments: allStores) func deadLettersOfAFinishedRequestGoWithIt(_ kind: StoreKind) async throws {
@@ -69,7 +69,7 @@ import Testing
         #expect(try await store.purgeFinished(before: t0.addingTimeInterval(9000), limit: 10) == PurgeResult())
         #expect(try await store.deadLetterExpired(now: t0.addingTimeInterval(8000)) == 1)
         #expect(try await store.purgeFinished(before: t0.addingTimeInterval(9000), limit: 10) == PurgeResult(requests: 1, messages: 2, attempts: 1))
-        #expect(try await store.outboxCounts() == OutboxCounts(byState: [.pending: 0, .inflight: 0, .delivered: 0, .dead: 0, .abandoned: 0],
+        #expect(try await store.outboxCounts() == OutboxCounts(byState: [.pending: 0, .inflight: 0, .delivered: 0, .dead: 0, .abandoned: 0, .superseded: 0],
                                                                deadByReason: [.permanent: 0, .exhausted: 0, .deadline: 0]))
     }
 }

@@ -7,8 +7,8 @@ import Testing
 /// database end with the same tables, columns and indexes and record the same versions, and a PostgreSQL
 /// database of the earlier, separate list is brought to the same schema without a version applied twice.
 @Suite struct SchemaParityTests {
-    static let tables = ["attempts", "callback_events", "console_revocations", "endpoints", "idempotency_keys",
-                         "instances", "messages", "requests"]
+    static let tables = ["attempts", "audit_head", "audit_log", "callback_events", "console_revocations", "endpoints", "idempotency_keys",
+                         "instances", "messages", "requests", "votes"]
 
     @Test func bothStoresMigrateToOneSchema() async throws {
         let (sqliteStore, _, sqlite) = try await migrated(.sqlite)
@@ -80,14 +80,22 @@ import Testing
         if !recorded.contains("v2-attempts-by-time") {
             statements.append("DROP INDEX attempts_by_started_at")
         }
-        // None of the earlier list's versions had v9: its endpoints had a column per setting.
-        statements += Self.beforeEndpointSettings
+        // None of the earlier list's versions had v9 (its endpoints had a column per setting) or v10.
+        statements += Self.beforeLifecycle + Self.beforeEndpointSettings
         if !recorded.contains("v3-hardening") {
             statements += ["DROP INDEX requests_open_by_approval_request_id", "DROP INDEX messages_inflight_by_owner",
                            "DROP TABLE console_revocations", "DROP TABLE callback_events", "DROP TABLE instances"]
         }
         return statements
     }
+
+    /// The schema as v9 left it, from one that v10 made.
+    static let beforeLifecycle = [
+        "DROP TABLE audit_head", "DROP TABLE audit_log", "DROP TABLE votes",
+        "DROP INDEX messages_by_callback_token", "ALTER TABLE messages DROP COLUMN callback_token_hash",
+        "DROP INDEX requests_by_created", "DROP INDEX requests_escalation_due",
+        "ALTER TABLE requests DROP COLUMN next_escalation_at", "ALTER TABLE requests DROP COLUMN lifecycle",
+    ]
 
     /// An endpoints table as v8 left it (a column per setting), from one that v9 made.
     static let beforeEndpointSettings = [

@@ -25,13 +25,8 @@ public enum DeadLetterFilter {
             }
             query.reason = parsed
         }
-        for (field, text) in [("since", since), ("until", until)] {
-            guard let text else { continue }
-            guard let date = APITime.parse(text) else {
-                throw RelayError.invalid("\(field) must be an ISO 8601 time or unix seconds", field: field)
-            }
-            if field == "since" { query.since = date } else { query.until = date }
-        }
+        query.since = try APITime.filter(since, field: "since")
+        query.until = try APITime.filter(until, field: "until")
         return query
     }
 }

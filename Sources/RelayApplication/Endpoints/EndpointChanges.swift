@@ -15,12 +15,15 @@ public struct EndpointChanges: Sendable, Equatable {
     public var maxAttempts: Int??
     public var timeoutMs: Int??
     public var concurrency: Int?
+    /// `.some(nil)` removes the resolution URL; nil leaves it as it is.
+    public var resolutionURL: String??
     /// A secret to register instead of a generated one (create only), `whsec_…`.
     public var secret: String?
 
     public init(name: String? = nil, role: EndpointRole? = nil, url: String? = nil, enabled: Bool? = nil,
                 headers: [String: String]? = nil, tools: [String]? = nil, maxAttempts: Int?? = nil, timeoutMs: Int?? = nil,
-                concurrency: Int? = nil, secret: String? = nil) {
+                concurrency: Int? = nil, resolutionURL: String?? = nil, secret: String? = nil) {
+        self.resolutionURL = resolutionURL
         self.name = name
         self.role = role
         self.url = url
@@ -58,6 +61,12 @@ public struct EndpointChanges: Sendable, Equatable {
         if let maxAttempts { changed.settings.maxAttempts = maxAttempts }
         if let timeoutMs { changed.settings.timeoutMs = timeoutMs }
         if let concurrency { changed.settings.concurrency = concurrency }
+        if let resolutionURL {
+            if let url = resolutionURL, let refusal = DeliveryURL.refusal(url) {
+                throw RelayError(.refused, code: "url_refused", "resolution_url \(refusal)", field: "resolution_url")
+            }
+            changed.settings.resolutionURL = resolutionURL
+        }
         if let problem = changed.settings.problem() { throw RelayError.invalid(problem.message, field: problem.field) }
         if let secret, WebhookSecret(secret) == nil {
             throw RelayError.invalid("secret must be whsec_ followed by the base64 of 24 to 64 random bytes (whsec_$(openssl rand -base64 32)); leave it out to have one generated", field: "secret")

@@ -34,8 +34,12 @@ extension RelayApplication {
         // The checks that need no I/O first.
         try Self.requireDeliverableCallback(submission)
         try requireSink(submission)
-        let endpoints = try await targetEndpoints(for: submission)
-        var newRequest = makeRequest(submission, endpoints: endpoints, now: clock.now())
+        let all = try await store.endpoints()
+        let endpoints = try targetEndpoints(for: submission, among: all)
+        let now = clock.now()
+        let timeout = submission.timeoutSec.map(TimeInterval.init) ?? policy.defaultRequestTimeout
+        let lifecycle = try Self.lifecycle(of: submission, targets: endpoints, among: all, timeout: timeout)
+        var newRequest = makeRequest(submission, endpoints: endpoints, lifecycle: lifecycle, deadline: now.addingTimeInterval(timeout), now: now)
         let answer = APIJSON.encode(SubmitAnswer(
             id: newRequest.request.id, correlationId: submission.correlationId, approvalRequestId: submission.approvalRequestId,
             kind: submission.kind.rawValue, state: newRequest.request.state.rawValue, deadline: newRequest.request.deadline,
@@ -68,8 +72,7 @@ extension RelayApplication {
     }
 
     /// The endpoints a submission goes to: the ones it names, or every enabled endpoint of its role serving its tool.
-    func targetEndpoints(for submission: Submission) async throws -> [Endpoint] {
-        let all = try await store.endpoints()
+    func targetEndpoints(for submission: Submission, among all: [Endpoint]) throws -> [Endpoint] {
         let role = submission.kind.role
         if let names = submission.endpointNames {
             return try names.map { name in
@@ -108,29 +111,69 @@ extension RelayApplication {
         }
     }
 
-    /// The request and one delivery message per endpoint, all due now. The delivered body's `callback.url`
-    /// is the relay's capability URL for the request and its `timeout_sec` the seconds left, both completed
-    /// at send time (the token is never stored; the time left changes with every attempt).
-    func makeRequest(_ submission: Submission, endpoints: [Endpoint], now: Date) -> NewRequest {
+    /// What the submit asked beyond one decision, checked against the endpoints that exist (SPEC §12): each
+    /// escalation step names enabled endpoints of the request's role that do not receive it already, and fires
+    /// before the deadline; `min_approvals` is at most the endpoints the request goes to, escalations included.
+    static func lifecycle(of submission: Submission, targets: [Endpoint], among all: [Endpoint], timeout: TimeInterval) throws -> RequestLifecycle {
+        var receiving = Set(targets.map(\.id))
+        var steps: [EscalationStep] = []
+        for (index, step) in submission.escalation.enumerated() {
+            let field = "escalation[\(index)]"
+            if let previous = steps.last, step.afterSec <= previous.afterSec {
+                throw RelayError(.refused, code: "escalation_out_of_order",
+                                 "\(field).after_sec must be later than the step before it (\(previous.afterSec) s): steps fire in order",
+                                 field: "\(field).after_sec")
+            }
+            guard TimeInterval(step.afterSec) < timeout else {
+                throw RelayError(.refused, code: "escalation_past_deadline",
+                                 "\(field).after_sec is \(step.afterSec) s, not before the request's deadline (\(Int(timeout)) s after submit): it would never fire; shorten it or give a longer timeout_sec",
+                                 field: "\(field).after_sec")
+            }
+            let endpoints = try step.endpointNames.map { name in
+                guard let endpoint = all.first(where: { $0.name == name || $0.id == name }) else {
+                    throw RelayError(.refused, code: "unknown_endpoint", "\(field).endpoints names \(name), which is not a registered endpoint",
+                                     field: "\(field).endpoints")
+                }
+                guard endpoint.enabled else {
+                    throw RelayError(.refused, code: "endpoint_disabled", "\(field).endpoints names \(name), which is disabled: enable it or name another",
+                                     field: "\(field).endpoints")
+                }
+                guard endpoint.role == submission.kind.role else {
+                    throw RelayError(.refused, code: "endpoint_role_mismatch",
+                                     "\(field).endpoints names \(name), an \(endpoint.role.rawValue); \(submission.kind.rawValue) requests go to \(submission.kind.role.rawValue)s",
+                                     field: "\(field).endpoints")
+                }
+                guard receiving.insert(endpoint.id).inserted else {
+                    throw RelayError(.refused, code: "endpoint_already_asked",
+                                     "\(field).endpoints names \(name), which already receives the request (at submit or in an earlier step)",
+                                     field: "\(field).endpoints")
+                }
+                return EndpointRef(id: endpoint.id, name: endpoint.name)
+            }
+            steps.append(EscalationStep(afterSec: step.afterSec, endpoints: endpoints))
+        }
+        let minApprovals = submission.minApprovals ?? 1
+        guard minApprovals <= receiving.count else {
+            throw RelayError(.refused, code: "quorum_unreachable",
+                             "approval_policy.min_approvals is \(minApprovals), but the request goes to \(receiving.count) endpoint(s), escalations included: no quorum could be met",
+                             field: "approval_policy.min_approvals")
+        }
+        return RequestLifecycle(minApprovals: minApprovals, escalation: steps, eligibleEndpoints: receiving.count)
+    }
+
+    /// The request and one delivery message per endpoint, all due now, each with its own capability URL
+    /// (`DeliveryFactory`): the delivered body's `callback.url` and `timeout_sec` are completed at send time.
+    func makeRequest(_ submission: Submission, endpoints: [Endpoint], lifecycle: RequestLifecycle, deadline: Date, now: Date) -> NewRequest {
         let requestId = Identifier.make("req", at: now)
-        let deadline = now.addingTimeInterval(submission.timeoutSec.map(TimeInterval.init) ?? policy.defaultRequestTimeout)
-        var delivered = submission.payload.objectValue ?? [:]
-        delivered["callback"] = ["url": .string(CallbackCapability.placeholder(for: requestId))]
-        delivered["timeout_sec"] = .string(TimeLeft.placeholder)
-        let deliveryBody = JSONValue.object(delivered).encoded()
-        let request = RelayRequest(
+        var request = RelayRequest(
             id: requestId, kind: submission.kind, correlationId: submission.correlationId,
             approvalRequestId: submission.approvalRequestId, tool: submission.tool, state: .requested, payload: submission.payload.encoded(),
             callbackURL: submission.callbackURL, deadline: deadline, createdAt: now, updatedAt: now
         )
-        let messages = endpoints.map { endpoint in
-            Message(
-                id: Identifier.make("msg", at: now), requestId: requestId, endpointId: endpoint.id,
-                endpointName: endpoint.name, purpose: .delivery, url: endpoint.url, body: deliveryBody, state: .pending,
-                attemptCount: 0, dueAt: now, deadline: deadline, createdAt: now, updatedAt: now
-            )
-        }
-        return NewRequest(request: request, messages: messages, idempotency: nil, callbackTokenHash: routing.capability.tokenHash(for: requestId))
+        request.lifecycle = lifecycle
+        let body = DeliveryFactory.body(payload: submission.payload, requestId: requestId)
+        let messages = routing.deliveries.deliveries(requestId: requestId, body: body, to: endpoints, deadline: deadline, now: now)
+        return NewRequest(request: request, messages: messages, idempotency: nil)
     }
 
     /// A request with its whole timeline, by id or correlation id.

@@ -16,6 +16,14 @@ public enum APITime {
         if let date = try? Date(text, strategy: .iso8601) { return date }
         return try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))
     }
+
+    /// A time filter (`since`, `until`) as a door gives it: nil when not given or empty (as forms send it), else a
+    /// time or a refusal naming `field`.
+    public static func filter(_ text: String?, field: String) throws -> Date? {
+        guard let text, !text.isEmpty else { return nil }
+        guard let date = parse(text) else { throw RelayError.invalid("\(field) must be an ISO 8601 time or unix seconds", field: field) }
+        return date
+    }
 }
 
 /// The documents' JSON: snake_case keys, ISO 8601 times, sorted keys for stable output — the API answers

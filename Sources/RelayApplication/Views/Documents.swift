@@ -14,6 +14,7 @@ public struct EndpointView: Encodable, Sendable {
     public var maxAttempts: Int?
     public var timeoutMs: Int?
     public var concurrency: Int
+    public var resolutionUrl: String?
     public var enabled: Bool
     public var disabledReason: String?
     /// When the previous secret stops signing, while a rotation is in progress.
@@ -40,6 +41,7 @@ public struct EndpointView: Encodable, Sendable {
         maxAttempts = endpoint.maxAttempts
         timeoutMs = endpoint.timeoutMs
         concurrency = endpoint.concurrency
+        resolutionUrl = endpoint.settings.resolutionURL
         enabled = endpoint.enabled
         disabledReason = endpoint.disabledReason
         previousSecretExpiresAt = endpoint.activeSecrets(at: now).compactMap(\.expiresAt).max()
@@ -98,6 +100,12 @@ public struct TimelineView: Encodable, Sendable {
     public var messages: [MessageView]
     /// Every callback that named the request, applied, duplicate or ignored, with who sent it.
     public var callbacks: [CallbackView]
+    /// Present when the request needs several approvals: how many, and the votes so far.
+    public var approvalPolicy: ApprovalPolicyView?
+    /// The escalation steps, each with whether it has fired.
+    public var escalation: [EscalationView]?
+    /// The request's entries in the audit trail.
+    public var audit: [AuditEntryView]
 
     public init(_ timeline: RequestTimeline) {
         let request = timeline.request
@@ -120,6 +128,13 @@ public struct TimelineView: Encodable, Sendable {
         payload = JSONValue.parse(request.payload)
         messages = timeline.messages.map { MessageView($0.message, attempts: $0.attempts) }
         callbacks = timeline.callbacks.map(CallbackView.init)
+        let lifecycle = request.lifecycle
+        approvalPolicy = lifecycle.needsVotes ? ApprovalPolicyView(lifecycle, votes: timeline.votes) : nil
+        escalation = lifecycle.escalation.isEmpty ? nil : lifecycle.escalation.enumerated().map { index, step in
+            EscalationView(afterSec: step.afterSec, endpoints: step.endpoints.map(\.name), fired: index < lifecycle.escalated,
+                           dueAt: request.createdAt.addingTimeInterval(TimeInterval(step.afterSec)))
+        }
+        audit = timeline.audit.map(AuditEntryView.init)
     }
 }
 

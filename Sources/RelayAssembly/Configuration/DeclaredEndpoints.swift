@@ -8,7 +8,8 @@ import RelayCore
 /// `{env: NAME}` or `{file: PATH}` — and read here, so a missing variable or file stops the start naming it.
 enum DeclaredEndpoints {
     static let fields: Set<String> = [
-        "name", "role", "url", "enabled", "headers", "tools", "max_attempts", "timeout_ms", "concurrency", "secret_env", "secret_file",
+        "name", "role", "url", "enabled", "headers", "tools", "max_attempts", "timeout_ms", "concurrency", "resolution_url", "secret_env",
+        "secret_file",
     ]
 
     static func read(_ entries: [Any], file: String, environment: [String: String], defaultConcurrency: Int) throws -> [EndpointChanges] {
@@ -62,6 +63,7 @@ enum DeclaredEndpoints {
             changes.maxAttempts = .some(try int("max_attempts") ?? nil)
             changes.timeoutMs = .some(try int("timeout_ms") ?? nil)
             changes.concurrency = (try int("concurrency") ?? nil) ?? defaultConcurrency
+            changes.resolutionURL = .some(try text("resolution_url"))
             var secret: String?
             if let variable = try text("secret_env") {
                 secret = try reference(["env": variable], what: "secret", at: at, environment: environment)

@@ -154,7 +154,8 @@ public struct RelayConfiguration: Sendable {
         let policy = RelayApplication.Policy(
             defaultRequestTimeout: TimeInterval(try values.int("request_timeout_sec")),
             defaultEndpointConcurrency: try values.int("delivery.endpoint_concurrency"),
-            secretRotationGrace: TimeInterval(try values.int("secret_rotation_grace_sec"))
+            secretRotationGrace: TimeInterval(try values.int("secret_rotation_grace_sec")),
+            maxWaitSec: try values.int("http.max_wait_sec")
         )
         let dispatcher = DispatcherOptions(
             globalConcurrency: try values.int("delivery.global_concurrency"),

@@ -46,6 +46,7 @@ struct Setting: Sendable {
         Setting("idle_timeout_sec", "RELAY_IDLE_TIMEOUT_SEC", "30", .int(1...3600)),
         Setting("http.request_timeout_ms", "RELAY_HTTP_REQUEST_TIMEOUT_MS", "30000", .int(1000...600_000)),
         Setting("http.max_connections", "RELAY_HTTP_MAX_CONNECTIONS", "512", .int(1...100_000)),
+        Setting("http.max_wait_sec", "RELAY_HTTP_MAX_WAIT_SEC", "60", .int(1...3600)),
         Setting("security.failed_auth_limit", "RELAY_FAILED_AUTH_LIMIT", "10", .int(1...1_000_000)),
         Setting("security.failed_auth_window_sec", "RELAY_FAILED_AUTH_WINDOW_SEC", "300", .int(1...86_400)),
         Setting("security.failed_auth_delay_ms", "RELAY_FAILED_AUTH_DELAY_MS", "100", .int(0...10_000)),

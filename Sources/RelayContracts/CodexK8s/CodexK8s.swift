@@ -17,10 +17,12 @@ public struct CodexK8sForwards: ForwardContract {
     public func forward(of request: RelayRequest, _ decision: NormalizedDecision, at now: Date) -> Forward {
         let role = request.kind == .approval ? "approver" : "executor"
         let base = settings.url.hasSuffix("/") ? String(settings.url.dropLast()) : settings.url
-        let reason = decision.reason ?? decision.result.map(DecisionNormalization.text)
+        // codex-k8s knows no cancelled decision: a cancel reaches it as failed, its reason saying so (SPEC §12).
+        let cancelled = decision.decision == .cancelled
+        let reason = cancelled ? Cancellation.reason(decision.reason) : decision.reason ?? decision.result.map(DecisionNormalization.text)
         return Forward(name: "control-plane", url: "\(base)/api/v1/mcp/\(role)/callback", body: .object([
             "approval_request_id": request.approvalRequestId.map(JSONValue.integer) ?? .null,
-            "decision": .string(decision.decision.rawValue),
+            "decision": .string(cancelled ? Decision.failed.rawValue : decision.decision.rawValue),
             "reason": reason.map(JSONValue.string) ?? .null,
             "actor_id": .string(decision.actor ?? "webhook-relay"),
         ]))

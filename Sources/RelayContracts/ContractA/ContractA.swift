@@ -6,7 +6,8 @@ import RelayCore
 /// their callbacks and a request's own `callback.url` speak it.
 public enum ContractA {
     /// SPEC §6.1: what yaml-mcp-server's webhooks accept. approved/applied → approve (executor: success with
-    /// the adapter's result), denied → deny, expired → error with the timeout text, failed → error.
+    /// the adapter's result), denied → deny, expired → error with the timeout text, failed → error, cancelled
+    /// → error with `cancelled: <reason>` (SPEC §12).
     public static func body(_ request: RelayRequest, _ decision: NormalizedDecision) -> JSONValue {
         var body: [String: JSONValue] = ["correlation_id": .string(request.correlationId), "tool": .string(request.tool)]
         switch request.kind {
@@ -24,6 +25,9 @@ public enum ContractA {
             case .failed:
                 body["decision"] = "error"
                 body["reason"] = .string(decision.reason ?? "approver error")
+            case .cancelled:
+                body["decision"] = "error"
+                body["reason"] = .string(Cancellation.reason(decision.reason))
             }
         case .execution:
             switch decision.decision {
@@ -39,6 +43,9 @@ public enum ContractA {
             case .failed:
                 body["status"] = "error"
                 body["result"] = decision.result ?? .string(decision.reason ?? "executor error")
+            case .cancelled:
+                body["status"] = "error"
+                body["result"] = .string(Cancellation.reason(decision.reason))
             }
         }
         return .object(body)

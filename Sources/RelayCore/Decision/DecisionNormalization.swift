@@ -39,7 +39,8 @@ public enum DecisionNormalization {
                 return .failure(DecisionError(field: "status", message: "status must be success or error"))
             }
         case .codex(let decision, let reason, let actor):
-            guard let normalized = Decision(rawValue: decision.lowercased().trimmingCharacters(in: .whitespaces)) else {
+            // A cancel has its own door (SPEC §12): no peer cancels through a callback.
+            guard let normalized = Decision(rawValue: decision.lowercased().trimmingCharacters(in: .whitespaces)), normalized != .cancelled else {
                 return .failure(DecisionError(field: "decision", message: "decision must be approved, denied, expired, failed or applied"))
             }
             return .success(.init(decision: normalized, reason: reason, actor: actor))

@@ -23,9 +23,14 @@ public struct ForwardPlanner: Sendable {
         return contracts.first { $0.sink == sink }
     }
 
-    /// The forward messages of `decision` for `request`, due at `now`.
-    public func messages(for request: RelayRequest, decision: NormalizedDecision, now: Date) -> [Message] {
-        contracts.filter { $0.receives(callbackURL: request.callbackURL, approvalRequestId: request.approvalRequestId) }.map { contract in
+    /// The forward messages of `decision` for `request`, due at `now`. A cancel by whoever submitted the
+    /// request goes only to the request's own callback URL: the control plane that asked knows already (SPEC §12).
+    public func messages(for request: RelayRequest, decision: NormalizedDecision, source: DecisionPath? = nil, now: Date) -> [Message] {
+        let receivers = contracts.filter {
+            $0.receives(callbackURL: request.callbackURL, approvalRequestId: request.approvalRequestId)
+                && (source != .submitter || $0.sink == .callback)
+        }
+        return receivers.map { contract in
             let forward = contract.forward(of: request, decision, at: now)
             return Message(
                 id: Identifier.make("msg", at: now), requestId: request.id, endpointId: nil, endpointName: forward.name,

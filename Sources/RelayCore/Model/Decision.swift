@@ -5,4 +5,6 @@ public enum Decision: String, Sendable, Codable, CaseIterable {
     case expired
     case failed
     case applied
+    /// A cancel (SPEC §12): never a peer's word, only the cancel door's.
+    case cancelled
 }

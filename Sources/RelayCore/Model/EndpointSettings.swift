@@ -13,14 +13,18 @@ public struct EndpointSettings: Sendable, Equatable, Codable {
     public var timeoutMs: Int?
     /// How many deliveries to this endpoint may be in flight at once.
     public var concurrency: Int
+    /// Where a signed `request.resolved` notice goes when a request this endpoint was shown is resolved
+    /// elsewhere (SPEC §12); nil: no notice.
+    public var resolutionURL: String?
 
     public init(headers: [String: String] = [:], tools: [String] = [], maxAttempts: Int? = nil, timeoutMs: Int? = nil,
-                concurrency: Int) {
+                concurrency: Int, resolutionURL: String? = nil) {
         self.headers = headers
         self.tools = tools
         self.maxAttempts = maxAttempts
         self.timeoutMs = timeoutMs
         self.concurrency = concurrency
+        self.resolutionURL = resolutionURL
     }
 
     public static let concurrencyRange = 1...1024
@@ -49,6 +53,9 @@ public struct EndpointSettings: Sendable, Equatable, Codable {
         if let maxAttempts, !Self.maxAttemptsRange.contains(maxAttempts) { return ("max_attempts", Self.outside("max_attempts", Self.maxAttemptsRange)) }
         if let timeoutMs, !Self.timeoutRange.contains(timeoutMs) { return ("timeout_ms", Self.outside("timeout_ms", Self.timeoutRange)) }
         if !Self.concurrencyRange.contains(concurrency) { return ("concurrency", Self.outside("concurrency", Self.concurrencyRange)) }
+        if let resolutionURL, let problem = DeliveryURL.problem(resolutionURL) {
+            return ("resolution_url", "resolution_url \(problem)")
+        }
         return nil
     }
 
@@ -72,6 +79,7 @@ public struct EndpointSettings: Sendable, Equatable, Codable {
         case headers, tools, concurrency
         case maxAttempts = "max_attempts"
         case timeoutMs = "timeout_ms"
+        case resolutionURL = "resolution_url"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -81,6 +89,7 @@ public struct EndpointSettings: Sendable, Equatable, Codable {
         maxAttempts = try container.decodeIfPresent(Int.self, forKey: .maxAttempts)
         timeoutMs = try container.decodeIfPresent(Int.self, forKey: .timeoutMs)
         concurrency = try container.decodeIfPresent(Int.self, forKey: .concurrency) ?? 8
+        resolutionURL = try container.decodeIfPresent(String.self, forKey: .resolutionURL)
     }
 }
 

@@ -21,12 +21,15 @@ public struct Message: Sendable, Equatable {
     public var updatedAt: Date
     /// For a forward: which kind of sink it goes to (decides its headers and signing).
     public var sink: ForwardSink?
+    /// For a delivery: the hash of its own callback capability (SPEC §12: every vote names its endpoint). Nil on
+    /// deliveries stored before capabilities were per delivery: those carry their request's capability URL.
+    public var callbackTokenHash: String?
 
     public init(
         id: String, requestId: String, endpointId: String?, endpointName: String, purpose: MessagePurpose,
         url: String, body: Data, state: MessageState, attemptCount: Int, dueAt: Date, deadline: Date,
         deadReason: DeadLetterReason? = nil, lastError: String? = nil, createdAt: Date, updatedAt: Date,
-        sink: ForwardSink? = nil
+        sink: ForwardSink? = nil, callbackTokenHash: String? = nil
     ) {
         self.id = id
         self.requestId = requestId
@@ -44,6 +47,7 @@ public struct Message: Sendable, Equatable {
         self.createdAt = createdAt
         self.updatedAt = updatedAt
         self.sink = sink
+        self.callbackTokenHash = callbackTokenHash
     }
 }
 
@@ -53,6 +57,9 @@ public enum MessagePurpose: String, Sendable, Codable {
     case delivery
     /// A decision forwarded to the control plane.
     case forward
+    /// A `request.resolved` notice to an endpoint's `resolution_url` (SPEC §12): the request it was shown was
+    /// resolved elsewhere, so its UI can retract the question.
+    case notice
 }
 
 /// Where a message is in the outbox.
@@ -67,6 +74,9 @@ public enum MessageState: String, Sendable, Codable, CaseIterable {
     case dead
     /// A forward whose receiver had stopped waiting (SPEC §16): final, shown in the timeline, not a dead letter.
     case abandoned
+    /// A delivery not yet sent when its request was resolved by another endpoint or cancelled (SPEC §12):
+    /// never sent, shown in the timeline, not a dead letter.
+    case superseded
 }
 
 /// Why a message became a dead letter.

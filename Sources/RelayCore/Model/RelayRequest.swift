@@ -25,6 +25,8 @@ public struct RelayRequest: Sendable, Equatable {
     public var controlPlaneState: String?
     /// Set when something needs an operator's eye (the control plane contradicted a forwarded decision).
     public var flag: String?
+    /// Quorum and escalation (SPEC §12); `.standard` when the submit asked for neither.
+    public var lifecycle: RequestLifecycle = .standard
 
     public init(
         id: String, kind: RequestKind, correlationId: String, approvalRequestId: Int64?, tool: String,

@@ -8,6 +8,8 @@ public enum RequestState: String, Sendable, Codable, CaseIterable {
     case denied
     case expired
     case failed
+    /// Withdrawn by whoever asked, or by an admin, before a decision (SPEC §12).
+    case cancelled
 
     /// True when no further transition is possible.
     public var isTerminal: Bool {
@@ -15,6 +17,10 @@ public enum RequestState: String, Sendable, Codable, CaseIterable {
     }
 
     /// The states a request can still leave, as an SQL list: `approval_request_id` is unique among these.
+    /// True once a decision (or a cancel, or the deadline) has moved the request: `approved` is resolved, though
+    /// not terminal. From here the request's unsent deliveries are superseded and a waiter is answered (SPEC §12).
+    public var isResolved: Bool { self != .requested }
+
     public static let openStatesSQL = "(" + allCases.filter { !$0.isTerminal }.map { "'\($0.rawValue)'" }.joined(separator: ", ") + ")"
 }
 
@@ -22,12 +28,13 @@ public enum RequestState: String, Sendable, Codable, CaseIterable {
 public enum RequestTransitions {
     /// For each state, the states a decision may move it to.
     public static let allowed: [RequestState: Set<RequestState>] = [
-        .requested: [.approved, .applied, .denied, .expired, .failed],
+        .requested: [.approved, .applied, .denied, .expired, .failed, .cancelled],
         .approved: [.applied, .failed],
         .applied: [],
         .denied: [],
         .expired: [],
         .failed: [],
+        .cancelled: [],
     ]
 
     /// What a decision does to a request in `state`.
@@ -66,6 +73,7 @@ extension RequestState {
         case .expired: self = .expired
         case .failed: self = .failed
         case .applied: self = .applied
+        case .cancelled: self = .cancelled
         }
     }
 }

@@ -12,6 +12,21 @@ public struct Submission: Sendable, Equatable {
     public var timeoutSec: Int?
     /// Endpoint names the submit chose; nil means "every matching endpoint".
     public var endpointNames: [String]?
+    /// `approval_policy.min_approvals` (SPEC §12); nil means one approval decides.
+    public var minApprovals: Int?
+    /// `escalation`: whom to ask next when nobody decided in time, in order.
+    public var escalation: [EscalationRequest] = []
+}
+
+/// One escalation step as submitted: seconds after submit, and endpoint names.
+public struct EscalationRequest: Sendable, Equatable {
+    public var afterSec: Int
+    public var endpointNames: [String]
+
+    public init(afterSec: Int, endpointNames: [String]) {
+        self.afterSec = afterSec
+        self.endpointNames = endpointNames
+    }
 }
 
 /// A submit body that failed validation, naming the field.

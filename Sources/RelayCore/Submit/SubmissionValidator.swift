@@ -21,7 +21,9 @@ public enum SubmissionValidator {
     /// Longest request timeout: 30 days.
     public static let maxTimeoutSec = 30 * 24 * 3600
     /// Fields only the native door knows; they are not passed on to adapters.
-    static let nativeOnlyFields = ["kind", "endpoints"]
+    static let nativeOnlyFields = ["kind", "endpoints", "approval_policy", "escalation"]
+    /// Most escalation steps of one request.
+    public static let maxEscalationSteps = 10
 
     /// Validates `body`, returning the submission or the first problem found.
     public static func validate(_ body: Data, door: Door) -> Result<Submission, SubmissionError> {
@@ -48,14 +50,19 @@ public enum SubmissionValidator {
             let callback = try callbackURL(object)
             var approvalRequestId: Int64?
             var endpointNames: [String]?
+            var minApprovals: Int?
+            var escalation: [EscalationRequest] = []
             if case .native = door {
                 approvalRequestId = try self.approvalRequestId(object)
                 endpointNames = try self.endpointNames(object)
+                minApprovals = try self.minApprovals(object, kind: kind)
+                escalation = try self.escalation(object)
                 for field in nativeOnlyFields { object.removeValue(forKey: field) }
             }
             return .success(Submission(
                 kind: kind, correlationId: correlationId, approvalRequestId: approvalRequestId, tool: tool,
-                payload: .object(object), callbackURL: callback, timeoutSec: timeout, endpointNames: endpointNames
+                payload: .object(object), callbackURL: callback, timeoutSec: timeout, endpointNames: endpointNames,
+                minApprovals: minApprovals, escalation: escalation
             ))
         } catch let error as SubmissionError {
             return .failure(error)
@@ -205,4 +212,57 @@ public enum SubmissionValidator {
 
     /// The most distinct endpoints one request may name (SPEC §11).
     public static let maxEndpoints = 32
+
+    /// `approval_policy: {"min_approvals": N}`: approvals only, N ≥ 1 (whether that many endpoints receive the
+    /// request is checked where they are known).
+    private static func minApprovals(_ object: [String: JSONValue], kind: RequestKind) throws -> Int? {
+        guard let value = object["approval_policy"], value != .null else { return nil }
+        guard let policy = value.objectValue else {
+            throw SubmissionError(field: "approval_policy", "approval_policy must be an object such as {\"min_approvals\": 2}")
+        }
+        guard kind == .approval else {
+            throw SubmissionError(field: "approval_policy", "approval_policy applies to approval requests only")
+        }
+        if let unknown = policy.keys.sorted().first(where: { $0 != "min_approvals" }) {
+            throw SubmissionError(field: "approval_policy.\(unknown)", "approval_policy has no field \(unknown); it takes min_approvals")
+        }
+        guard let count = policy["min_approvals"]?.int64Value, count >= 1, count <= Int64(maxEndpoints) else {
+            throw SubmissionError(field: "approval_policy.min_approvals", "approval_policy.min_approvals must be a whole number from 1 to \(maxEndpoints)")
+        }
+        return Int(count)
+    }
+
+    /// `escalation: [{"after_sec": S, "endpoints": [names]}]`: at most `maxEscalationSteps` steps of that shape (their
+    /// order, the deadline and the endpoints they name are checked where the request is made).
+    private static func escalation(_ object: [String: JSONValue]) throws -> [EscalationRequest] {
+        guard let value = object["escalation"], value != .null else { return [] }
+        guard let items = value.arrayValue else {
+            throw SubmissionError(field: "escalation", "escalation must be an array of {\"after_sec\", \"endpoints\"} steps")
+        }
+        guard items.count <= maxEscalationSteps else {
+            throw SubmissionError(field: "escalation", "escalation has \(items.count) steps; at most \(maxEscalationSteps) are allowed")
+        }
+        var steps: [EscalationRequest] = []
+        for (index, item) in items.enumerated() {
+            let field = "escalation[\(index)]"
+            guard let step = item.objectValue else { throw SubmissionError(field: field, "\(field) must be an object with after_sec and endpoints") }
+            if let unknown = step.keys.sorted().first(where: { $0 != "after_sec" && $0 != "endpoints" }) {
+                throw SubmissionError(field: "\(field).\(unknown)", "\(field) has no field \(unknown); a step takes after_sec and endpoints")
+            }
+            guard let after = step["after_sec"]?.int64Value, after >= 1, after <= Int64(maxTimeoutSec) else {
+                throw SubmissionError(field: "\(field).after_sec", "\(field).after_sec must be a whole number of seconds from 1 to \(maxTimeoutSec)")
+            }
+            guard let names = step["endpoints"]?.arrayValue, !names.isEmpty,
+                  names.allSatisfy({ ($0.stringValue ?? "").isEmpty == false }) else {
+                throw SubmissionError(field: "\(field).endpoints", "\(field).endpoints must be a non-empty array of endpoint names")
+            }
+            var unique: [String] = []
+            for name in names.compactMap(\.stringValue) where !unique.contains(name) { unique.append(name) }
+            guard unique.count <= maxEndpoints else {
+                throw SubmissionError(field: "\(field).endpoints", "\(field).endpoints names more than \(maxEndpoints) endpoints")
+            }
+            steps.append(EscalationRequest(afterSec: Int(after), endpointNames: unique))
+        }
+        return steps
+    }
 }

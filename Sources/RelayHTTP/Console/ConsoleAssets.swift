@@ -38,6 +38,12 @@ enum ConsoleAssets {
         .good, .state-delivered, .state-approved, .outcome-delivered { color: var(--good); border-color: #9fd3ae; background: #ecf8ef; }
         .bad, .state-dead, .state-denied, .state-expired, .outcome-permanent { color: var(--bad); border-color: #f0b4ae; background: #fdf0ef; }
         .warn, .state-pending, .state-inflight, .outcome-retryable { color: var(--warn); border-color: #e7cf8f; background: #fdf8e8; }
+        .state-superseded, .state-cancelled, .state-abandoned { color: var(--muted); }
+        .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(340px, 1fr)); gap: 1rem; }
+        .charts figure { margin: 0; background: var(--panel); border: 1px solid var(--line); border-radius: 8px; padding: .5rem; }
+        .charts img { width: 100%; height: auto; }
+        .charts figcaption { color: var(--muted); font-size: .85rem; }
+        pre.excerpt { white-space: pre-wrap; margin: .25rem 0; }
         label { display: block; font-weight: 600; margin: .4rem 0 .2rem; }
         input, select, button { font: inherit; padding: .4rem .6rem; border: 1px solid #aab2bf; border-radius: 6px; background: #fff; color: var(--fg); }
         input { width: 100%; }

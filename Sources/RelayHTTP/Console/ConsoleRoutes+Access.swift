@@ -52,6 +52,8 @@ extension ConsoleRoutes {
             return try await body()
         } catch let error as APIError {
             return renderer.problem(error.status, "That did not work", error.message, session: session, sessions: sessions)
+        } catch let error as RelayError {
+            return renderer.problem(APIError(error).status, "That did not work", error.message, session: session, sessions: sessions)
         } catch StoreError.unavailable(let message) {
             return renderer.problem(.serviceUnavailable, "The database cannot be reached", message, session: session, sessions: sessions)
         }

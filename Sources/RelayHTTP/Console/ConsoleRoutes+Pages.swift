@@ -23,6 +23,8 @@ extension ConsoleRoutes {
             "outbox": MessageState.allCases.map { ["name": $0.rawValue, "count": outbox.byState[$0] ?? 0] },
             "deadLetters": outbox.byState[.dead] ?? 0,
             "hour": ["delivered": hour.delivered, "failed": hour.failed],
+            // The pictures are their own requests (SVG images), so that the page embeds no markup it did not escape.
+            "chartStamp": Int(now.timeIntervalSince1970) / 60,
             "openCircuits": openCircuits, "hasOpenCircuits": !openCircuits.isEmpty,
         ]
         return renderer.page("overview", data, session: session, sessions: sessions, nav: "overview")
@@ -52,27 +54,6 @@ extension ConsoleRoutes {
                              nav: "endpoints", notice: notice)
     }
 
-    func timelinePage(_ key: String, _ request: Request, _ session: ConsoleSessions.Session) async throws -> Response {
-        guard let timeline = try await store.timeline(idOrCorrelationId: key) else {
-            return renderer.page("requests", ["query": key, "error": "No request has the id or correlation id \(key)."],
-                                 session: session, sessions: sessions, nav: "requests", status: .notFound)
-        }
-        var data = ConsoleData.from(TimelineView(timeline))
-        let messages = (data["messages"] as? [[String: Any]] ?? []).map { message -> [String: Any] in
-            var message = message
-            let state = message["state"] as? String
-            message["purposeLabel"] = message["purpose"] as? String == "forward" ? "Forward" : "Delivery"
-            message["isDead"] = state == "dead"
-            message["isPending"] = state == "pending"
-            message["hasAttempts"] = !((message["attempts"] as? [Any])?.isEmpty ?? true)
-            return message
-        }
-        data["messages"] = messages
-        let notice = request.uri.queryParameters.get("done") == "replayed"
-            ? "Dead letter replayed: it is pending again and goes out with its idempotency key." : nil
-        return renderer.page("timeline", data, session: session, sessions: sessions, nav: "requests", notice: notice)
-    }
-
     func deadLettersPage(_ request: Request, _ session: ConsoleSessions.Session) async throws -> Response {
         let parameters = request.uri.queryParameters
         let filter = Self.filterFields { parameters.get($0) }
@@ -87,15 +68,9 @@ extension ConsoleRoutes {
             query.limit = 50
             let page = try await store.deadLetters(query)
             items = page.items.map { ConsoleData.from(DeadLetterView($0)) }
-            if let next = page.nextCursor {
-                var components = URLComponents()
-                components.path = "/console/dead-letters"
-                components.queryItems = filter.compactMap { $0.value.isEmpty ? nil : URLQueryItem(name: $0.key, value: $0.value) }
-                    + [URLQueryItem(name: "cursor", value: next)]
-                data["nextPage"] = components.string
-            }
-        } catch let error as APIError {
-            data["error"] = error.message
+            if let next = page.nextCursor { data["nextPage"] = Self.pageLink("/console/dead-letters", filter: filter, cursor: next) }
+        } catch let refusal as RelayError {
+            data["error"] = refusal.message
         }
         data["items"] = items
         data["hasItems"] = !items.isEmpty
@@ -121,13 +96,23 @@ extension ConsoleRoutes {
         return renderer.page("confirm-replay", data, session: session, sessions: sessions, nav: "deadLetters")
     }
 
-    static func filterFields(_ value: (String) -> String?) -> [String: String] {
-        Dictionary(uniqueKeysWithValues: DeadLetterFilter.names.map { ($0, value($0)?.trimmingCharacters(in: .whitespaces) ?? "") })
+    /// A list's filters as given, trimmed, each present (empty when not given): what its form shows back.
+    static func filterFields(_ names: [String] = DeadLetterFilter.names, _ value: (String) -> String?) -> [String: String] {
+        Dictionary(uniqueKeysWithValues: names.map { ($0, value($0)?.trimmingCharacters(in: .whitespaces) ?? "") })
     }
 
     static func filter(_ fields: [String: String]) throws -> DeadLetterQuery {
         try DeadLetterFilter.make(endpoint: fields["endpoint"], kind: fields["kind"], reason: fields["reason"],
                                   since: fields["since"], until: fields["until"])
+    }
+
+    /// The next page of a list: its filters as given (the empty ones left out) and the cursor.
+    static func pageLink(_ path: String, filter: [String: String], cursor: String) -> String {
+        var components = URLComponents()
+        components.path = path
+        components.queryItems = filter.sorted { $0.key < $1.key }.compactMap { $0.value.isEmpty ? nil : URLQueryItem(name: $0.key, value: $0.value) }
+            + [URLQueryItem(name: "cursor", value: cursor)]
+        return components.string ?? path
     }
 
     static func options(_ labels: [String: String], order: [String], selected: String?) -> [[String: Any]] {

@@ -65,20 +65,33 @@ struct ConsoleRoutes: Sendable {
                 return renderer.page("secret", ConsoleData.from(rotated), session: session, sessions: sessions, nav: "endpoints")
             }
         }
+        router.get("/console/charts/activity.svg") { request, context in
+            try await view(request, context) { _, _ in try await chart(ConsoleCharts.activity) }
+        }
+        router.get("/console/charts/latency.svg") { request, context in
+            try await view(request, context) { _, _ in try await chart(ConsoleCharts.latency) }
+        }
         router.get("/console/requests") { request, context in
             try await view(request, context) { request, session in
                 guard let query = request.uri.queryParameters.get("q")?.trimmingCharacters(in: .whitespaces), !query.isEmpty else {
-                    return renderer.page("requests", [:], session: session, sessions: sessions, nav: "requests")
+                    return try await requestsPage(request, session)
                 }
                 guard let timeline = try await store.timeline(idOrCorrelationId: query) else {
-                    return renderer.page("requests", ["query": query, "error": "No request has the id or correlation id \(query)."],
-                                         session: session, sessions: sessions, nav: "requests", status: .notFound)
+                    return try await requestsPage(request, session, error: "No request has the id or correlation id \(query).", status: .notFound)
                 }
                 return .redirect(to: "/console/requests/\(Self.pathSegment(timeline.request.id))")
             }
         }
         router.get("/console/requests/:request") { request, context in
             try await view(request, context) { request, session in try await timelinePage(try context.parameters.require("request"), request, session) }
+        }
+        router.post("/console/requests/:request/cancel") { request, context in
+            try await action(request, context) { form, _ in
+                let key = try context.parameters.require("request")
+                let outcome = try await dependencies.application.cancel(key, reason: form["reason"], by: .admin, actor: "console")
+                context.logger.info("request cancelled from the console", metadata: ["request_id": "\(outcome.request?.id ?? key)"])
+                return .redirect(to: "/console/requests/\(Self.pathSegment(outcome.request?.id ?? key))?done=cancelled")
+            }
         }
         router.get("/console/dead-letters") { request, context in
             try await view(request, context) { request, session in try await deadLettersPage(request, session) }

@@ -89,6 +89,13 @@ enum ConsoleTemplates {
             <dl><dt>delivered attempts</dt><dd>{{hour.delivered}}</dd><dt>failed attempts</dt><dd>{{hour.failed}}</dd></dl>
           </section>
         </div>
+        <section aria-labelledby="chart-heading">
+          <h2 id="chart-heading">The last hour, minute by minute</h2>
+          <div class="charts">
+            <figure><img src="/console/charts/activity.svg?m={{chartStamp}}" width="720" height="242" alt="Attempts delivered, attempts failed and dead letters per minute over the last hour."><figcaption>Attempts delivered and failed, and dead letters, per minute.</figcaption></figure>
+            <figure><img src="/console/charts/latency.svg?m={{chartStamp}}" width="720" height="242" alt="Delivery latency from enqueue to delivery per minute over the last hour: the 50th, 90th and 99th percentiles, log scale."><figcaption>Delivery latency (enqueue to delivered): p50, p90, p99 per minute, log scale.</figcaption></figure>
+          </div>
+        </section>
         <section aria-labelledby="circuits-heading">
           <h2 id="circuits-heading">Open circuits</h2>
           {{#hasOpenCircuits}}
@@ -162,13 +169,38 @@ enum ConsoleTemplates {
         {{<layout}}
         {{$title}}Requests{{/title}}
         {{$content}}
-        <h1>Find a request</h1>
-        <form method="get" action="/console/requests" class="panel narrow" role="search">
-          <label for="q">Request id or correlation id</label>
-          <input id="q" name="q" value="{{query}}" required autofocus>
-          {{#error}}<p class="error" role="alert">{{error}}</p>{{/error}}
-          <button type="submit">Show timeline</button>
+        <h1>Requests</h1>
+        <form method="get" action="/console/requests" class="inline" role="search">
+          <label for="q">Request id or correlation id</label> <input id="q" name="q" value="{{query}}" required> <button type="submit">Show</button>
         </form>
+        {{#error}}<p class="error" role="alert">{{error}}</p>{{/error}}
+        <form method="get" action="/console/requests" class="filters" aria-label="Filters">
+          <label>State <select name="state">{{#states}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/states}}</select></label>
+          <label>Kind <select name="kind">{{#kinds}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/kinds}}</select></label>
+          <label>Endpoint <input name="endpoint" value="{{filter.endpoint}}"></label>
+          <label>Since <input name="since" value="{{filter.since}}" placeholder="2026-12-01T00:00:00Z"></label>
+          <label>Until <input name="until" value="{{filter.until}}" placeholder="unix seconds or ISO 8601"></label>
+          <button type="submit">Filter</button>
+        </form>
+        {{^hasItems}}<p>No request matches.</p>{{/hasItems}}
+        {{#hasItems}}
+        <div class="scroll"><table>
+          <thead><tr><th scope="col">Created</th><th scope="col">Request</th><th scope="col">Kind · tool</th><th scope="col">State</th><th scope="col">Decided</th><th scope="col">Deadline</th></tr></thead>
+          <tbody>
+          {{#items}}
+          <tr>
+            <td><time datetime="{{created_at}}">{{created_at}}</time></td>
+            <td><a href="/console/requests/{{id}}">{{correlation_id}}</a><br><span class="muted"><code>{{id}}</code></span></td>
+            <td>{{kind}} · {{tool}}{{#min_approvals}}<br><span class="muted">needs {{min_approvals}} approvals</span>{{/min_approvals}}</td>
+            <td><span class="badge state-{{state}}">{{state}}</span></td>
+            <td>{{#decided_at}}<time datetime="{{decided_at}}">{{decided_at}}</time>{{#decision_actor}}<br><span class="muted">{{decision_actor}}</span>{{/decision_actor}}{{/decided_at}}{{^decided_at}}—{{/decided_at}}</td>
+            <td><time datetime="{{deadline}}">{{deadline}}</time></td>
+          </tr>
+          {{/items}}
+          </tbody>
+        </table></div>
+        {{/hasItems}}
+        {{#nextPage}}<p><a href="{{nextPage}}">Older requests →</a></p>{{/nextPage}}
         {{/content}}
         {{/layout}}
         """
@@ -191,10 +223,51 @@ enum ConsoleTemplates {
           {{#control_plane_state}}<dt>Control plane</dt><dd>{{control_plane_state}}</dd>{{/control_plane_state}}
           {{#flag}}<dt>Flag</dt><dd class="error">{{flag}}</dd>{{/flag}}
         </dl>
+        {{#canCancel}}
+        <form method="post" action="/console/requests/{{id}}/cancel" class="inline bulk" data-confirm="Cancel request {{correlation_id}}? Its unsent deliveries stop and the cancel is forwarded to its callback URL and the control plane.">
+          <input type="hidden" name="csrf" value="{{csrf}}">
+          <label for="reason">Reason</label> <input id="reason" name="reason" maxlength="1000" placeholder="why (forwarded with the cancel)">
+          <button type="submit" class="danger">Cancel this request</button>
+        </form>
+        {{/canCancel}}
+        {{#content}}
+        <section class="panel" aria-labelledby="content-heading">
+          <h2 id="content-heading">What is asked: {{toolName}}{{#toolTitle}} <span class="muted">({{toolTitle}})</span>{{/toolTitle}}</h2>
+          {{#question}}<p><strong>{{question}}</strong></p><ul>{{#options}}<li>{{.}}</li>{{/options}}</ul>{{#allowCustom}}<p class="muted">A custom answer is allowed.</p>{{/allowCustom}}{{/question}}
+          <dl>{{#texts}}<dt>{{label}}</dt><dd>{{text}}</dd>{{/texts}}</dl>
+          {{#links.0}}<p>Code: {{#links}}{{#url}}<a href="{{url}}" rel="noreferrer noopener">{{text}}</a>{{/url}}{{^url}}{{text}}{{/url}} {{/links}}</p>{{/links.0}}
+          {{#arguments}}<details open><summary>Arguments</summary><pre class="excerpt">{{arguments}}</pre></details>{{/arguments}}
+        </section>
+        {{/content}}
+        {{#approval_policy}}
+        <section aria-labelledby="votes-heading">
+          <h2 id="votes-heading">Votes: {{approvals}} of {{min_approvals}} approvals</h2>
+          {{^votes}}<p class="muted">No vote yet.</p>{{/votes}}
+          {{#votes.0}}<div class="scroll"><table>
+            <thead><tr><th scope="col">Cast</th><th scope="col">Endpoint</th><th scope="col">Vote</th><th scope="col">Reason</th><th scope="col">Via</th></tr></thead>
+            <tbody>{{#votes}}<tr><td><time datetime="{{cast_at}}">{{cast_at}}</time></td><td>{{endpoint}}</td><td><span class="badge state-{{decision}}">{{decision}}</span></td><td>{{reason}}</td><td>{{path}}{{#actor}} · {{actor}}{{/actor}}</td></tr>{{/votes}}</tbody>
+          </table></div>{{/votes.0}}
+        </section>
+        {{/approval_policy}}
+        {{#escalation.0}}
+        <section aria-labelledby="escalation-heading">
+          <h2 id="escalation-heading">Escalation</h2>
+          <ul>{{#escalation}}<li>after {{after_sec}} s (<time datetime="{{due_at}}">{{due_at}}</time>): {{#endpoints}}{{.}} {{/endpoints}}— {{#fired}}<span class="badge">fired</span>{{/fired}}{{^fired}}<span class="badge">waiting</span>{{/fired}}</li>{{/escalation}}</ul>
+        </section>
+        {{/escalation.0}}
+        {{#hasCallbacks}}
+        <section aria-labelledby="callbacks-heading">
+          <h2 id="callbacks-heading">Callbacks</h2>
+          <div class="scroll"><table>
+            <thead><tr><th scope="col">Received</th><th scope="col">Door</th><th scope="col">From</th><th scope="col">Decision</th><th scope="col">Outcome</th><th scope="col">Body</th></tr></thead>
+            <tbody>{{#callbacks}}<tr><td><time datetime="{{received_at}}">{{received_at}}</time></td><td>{{path}}</td><td>{{endpoint}}{{#actor}} · {{actor}}{{/actor}}</td><td>{{decision}}</td><td><span class="badge">{{outcome}}</span></td><td><span class="excerpt">{{body_excerpt}}</span></td></tr>{{/callbacks}}</tbody>
+          </table></div>
+        </section>
+        {{/hasCallbacks}}
         {{#messages}}
         <section class="message" aria-labelledby="msg-{{id}}">
           <h2 id="msg-{{id}}">{{purposeLabel}} to {{endpoint}} <span class="badge state-{{state}}">{{state}}</span></h2>
-          <p class="muted"><code>{{id}}</code> · {{attempt_count}} attempt(s){{#dead_reason}} · dead: {{dead_reason}}{{/dead_reason}}{{#isPending}} · due <time datetime="{{due_at}}">{{due_at}}</time>{{/isPending}}</p>
+          <p class="muted"><code>{{id}}</code> · {{attempt_count}} attempt(s){{#dead_reason}} · dead: {{dead_reason}}{{/dead_reason}}{{#isPending}} · due <time datetime="{{due_at}}">{{due_at}}</time>{{/isPending}}{{#isSuperseded}} · never sent: the request was resolved first{{/isSuperseded}}</p>
           {{#isDead}}
           <form method="post" action="/console/dead-letters/{{id}}/replay">
             <input type="hidden" name="csrf" value="{{csrf}}">
@@ -210,6 +283,16 @@ enum ConsoleTemplates {
           {{/hasAttempts}}
         </section>
         {{/messages}}
+        {{#hasAudit}}
+        <section aria-labelledby="audit-heading">
+          <h2 id="audit-heading">Audit trail</h2>
+          <p class="muted">Entries of the relay's hash chain for this request; <code>webhook-relay audit verify</code> checks the whole chain.</p>
+          <div class="scroll"><table>
+            <thead><tr><th scope="col">#</th><th scope="col">Recorded</th><th scope="col">Kind</th><th scope="col">Decision</th><th scope="col">Path</th><th scope="col">Endpoint · actor</th><th scope="col">Reason</th><th scope="col">Hash</th></tr></thead>
+            <tbody>{{#audit}}<tr><td>{{seq}}</td><td><time datetime="{{recorded_at}}">{{recorded_at}}</time></td><td>{{kind}}</td><td>{{decision}}</td><td>{{path}}</td><td>{{endpoint}}{{#actor}} · {{actor}}{{/actor}}</td><td>{{reason}}</td><td><span class="excerpt" title="{{hash}}">{{hash}}</span></td></tr>{{/audit}}</tbody>
+          </table></div>
+        </section>
+        {{/hasAudit}}
         {{/content}}
         {{/layout}}
         """

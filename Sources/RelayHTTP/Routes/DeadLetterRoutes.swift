@@ -10,7 +10,6 @@ import RelayStore
 /// `GET /api/v1/dead-letters` (filters, cursor paging) and `POST /api/v1/dead-letters/{id}/replay`.
 struct DeadLetterRoutes {
     let dependencies: RelayDependencies
-    static let pageLimit = 1...500
 
     func register(on group: RouterGroup<RelayRequestContext>) {
         let application = dependencies.application
@@ -44,24 +43,13 @@ struct DeadLetterRoutes {
     }
 
     static func query(from parameters: Parameters) throws -> DeadLetterQuery {
-        let known = Set(DeadLetterFilter.names + ["cursor", "limit"])
-        for (name, _) in parameters where !known.contains(String(name)) {
-            throw APIError.badRequest("unknown query parameter \(name); use \(known.sorted().joined(separator: ", "))", field: String(name))
-        }
+        try parameters.requireKnown(DeadLetterFilter.names + ["cursor", "limit"])
         var query = try DeadLetterFilter.make(
             endpoint: parameters.get("endpoint"), kind: parameters.get("kind"), reason: parameters.get("reason"),
             since: parameters.get("since"), until: parameters.get("until")
         )
-        if let cursor = parameters.get("cursor") {
-            guard DeadLetterCursor(cursor) != nil else { throw APIError.badRequest("cursor is not one this relay issued", field: "cursor") }
-            query.cursor = cursor
-        }
-        if let limit = parameters.get("limit") {
-            guard let value = Int(limit), pageLimit.contains(value) else {
-                throw APIError.badRequest("limit must be a whole number from 1 to 500", field: "limit")
-            }
-            query.limit = value
-        }
+        query.cursor = try Paging.cursor(parameters.get("cursor"))
+        query.limit = try Paging.limit(parameters.get("limit")) ?? query.limit
         return query
     }
 }

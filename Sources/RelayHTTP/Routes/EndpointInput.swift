@@ -20,6 +20,7 @@ enum EndpointInput {
         if reader.has("max_attempts") { changes.maxAttempts = .some(try reader.int("max_attempts")) }
         if reader.has("timeout_ms") { changes.timeoutMs = .some(try reader.int("timeout_ms")) }
         changes.concurrency = try reader.int("concurrency")
+        if reader.has("resolution_url") { changes.resolutionURL = .some(try reader.string("resolution_url")) }
         try reader.rejectUnknown()
         return changes
     }

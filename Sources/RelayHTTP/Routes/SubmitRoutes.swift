@@ -30,8 +30,17 @@ struct SubmitRoutes {
         case .success(let valid): submission = valid
         case .failure(let error): throw APIError.badRequest(error.message, field: error.field)
         }
-        switch try await dependencies.application.submit(submission, key: SubmitKey(key: key, bodyHash: Fingerprint.sha256Hex(body)), api: "native") {
-        case .accepted(_, let answer):
+        let application = dependencies.application
+        switch try await application.submit(submission, key: SubmitKey(key: key, bodyHash: Fingerprint.sha256Hex(body)), api: "native") {
+        case .accepted(let created, let answer):
+            // `Prefer: wait=N` (SPEC §12): the decision itself when it comes in time, else the usual 202.
+            if let asked = PreferWait.seconds(in: request.headers) {
+                let wait = min(asked, application.policy.maxWaitSec)
+                let decided = try await application.awaitDecision(of: created, upTo: wait)
+                if decided.state.isResolved {
+                    return JSONResponse.make(status: .ok, DecisionView(decided), headers: [.preferenceApplied: "wait=\(wait)"])
+                }
+            }
             return JSONResponse.raw(status: .accepted, answer)
         case .replayed(let status, let body):
             return JSONResponse.raw(status: .init(code: status), body, headers: [.idempotentReplayed: "true"])

@@ -1,4 +1,5 @@
 import Foundation
+import Hummingbird
 import Logging
 import NIOCore
 import RelayApplication
@@ -82,6 +83,16 @@ struct FieldReader {
     func rejectUnknown() throws {
         if let unknown = object.keys.sorted().first(where: { !seen.contains($0) }) {
             throw APIError.badRequest("unknown field \(unknown)", field: unknown)
+        }
+    }
+}
+
+extension Parameters {
+    /// Refuses a query parameter the route does not take (400 naming it), so that a misspelt filter is not silently ignored.
+    func requireKnown(_ names: [String]) throws {
+        let known = Set(names)
+        for (name, _) in self where !known.contains(String(name)) {
+            throw APIError.badRequest("unknown query parameter \(name); use \(known.sorted().joined(separator: ", "))", field: String(name))
         }
     }
 }

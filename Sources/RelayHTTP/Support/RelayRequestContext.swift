@@ -6,6 +6,8 @@ import NIOCore
 public struct RelayRequestContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
     public let remoteAddress: SocketAddress?
+    /// The API whose token let the request in (`submit`, `admin`), set by `RequireToken`.
+    public var caller: String?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

@@ -7,27 +7,49 @@ import RelayApplication
 import RelayCore
 import RelayDelivery
 
-/// Lets a request through only with `Authorization: Bearer <token>` for this API; an API whose token
-/// is not configured refuses every call, so the relay never runs open by accident.
+/// Lets a request through only with `Authorization: Bearer <token>` of an API it accepts (most routes accept
+/// one; cancel and the decision wait accept the submit token or the admin token), and tells the route which
+/// one it was. An API whose token is not configured accepts nothing, so the relay never runs open by accident.
 struct RequireToken: RouterMiddleware {
     typealias Context = RelayRequestContext
-    /// The API's name in error messages (`admin`, `submit`).
-    let api: String
-    /// The setting that configures it, named in the error so the fix is obvious.
-    let setting: String
-    let token: String?
+
+    struct Credential: Sendable {
+        /// The API's name in error messages and in `context.caller` (`admin`, `submit`).
+        var api: String
+        /// The setting that configures it, named in the error so the fix is obvious.
+        var setting: String
+        var token: String?
+    }
+
+    let accepted: [Credential]
     let guardrail: CredentialGuard
 
+    init(api: String, setting: String, token: String?, guardrail: CredentialGuard) {
+        self.init(accepting: [Credential(api: api, setting: setting, token: token)], guardrail: guardrail)
+    }
+
+    init(accepting accepted: [Credential], guardrail: CredentialGuard) {
+        self.accepted = accepted
+        self.guardrail = guardrail
+    }
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let token, !token.isEmpty else {
-            throw APIError.unauthorized(realm: api, "the \(api) API is disabled: no \(api) token is configured (set \(setting))")
+        let configured = accepted.filter { !($0.token ?? "").isEmpty }
+        let names = accepted.map(\.api).joined(separator: " or ")
+        guard !configured.isEmpty else {
+            let settings = accepted.map(\.setting).joined(separator: " or ")
+            throw APIError.unauthorized(realm: accepted[0].api, "the \(names) API is disabled: no \(names) token is configured (set \(settings))")
         }
-        guard let presented = BearerToken.from(request.headers[.authorization]),
-              ConstantTime.equals(presented, token) else {
+        let presented = BearerToken.from(request.headers[.authorization])
+        // Every configured token is compared, so the time taken does not tell which one came close.
+        let matched = configured.filter { credential in presented.map { ConstantTime.equals($0, credential.token!) } ?? false }
+        guard let credential = matched.first else {
             try await guardrail.failed(context, APIError.unauthorized(
-                realm: api, "missing or wrong bearer token for the \(api) API (Authorization: Bearer <token>)"
+                realm: accepted[0].api, "missing or wrong bearer token for the \(names) API (Authorization: Bearer <token>)"
             ))
         }
+        var context = context
+        context.caller = credential.api
         return try await next(request, context)
     }
 }

@@ -14,4 +14,6 @@ public protocol StoreDriver: Sendable {
     func close() async throws
     /// Yields when another process sharing the database may have made a message due.
     func dueSignals() -> AsyncStream<Void>
+    /// Yields the id of each request whose `notifyDecided` write committed, in this process or another sharing the database.
+    func decisionSignals() -> AsyncStream<String>
 }

@@ -76,38 +76,57 @@ extension StoreEngine {
                 writes.append(.recordControlPlaneAnswer(requestId: fenced.requestId, answer, at: now))
             }
             return .write(writes) { _ in
-                try Self.applyAnswerDecisions(completion, fenced: fenced, planner: planner, now: now) {
-                    try Self.moveCircuit(completion, fenced: fenced, circuit: circuit, now: now)
+                try Self.supersedeIfResolved(completion, fenced: fenced, now: now) {
+                    try Self.applyAnswerDecisions(completion, fenced: fenced, planner: planner, now: now) {
+                        try Self.moveCircuit(completion, fenced: fenced, circuit: circuit, now: now)
+                    }
                 }
             }
         })
     }
 
-    /// A synchronous adapter's decision, then a stuck adapter's failure when no other delivery of the request
-    /// can still succeed (SPEC §16: the caller learns now, not at the deadline), each through the decision rule.
-    private static func applyAnswerDecisions(_ completion: AttemptCompletion, fenced: FencedMessage, planner: ForwardPlanner, now: Date,
-                                             then next: @escaping @Sendable () throws -> StoreStep<Bool>) throws -> StoreStep<Bool> {
-        let decided: @Sendable () throws -> StoreStep<Bool> = {
-            guard let failure = completion.requestFailure else { return try next() }
-            return .read(.liveDeliveries(requestId: fenced.requestId, excluding: completion.messageId)) { live in
-                guard try live.count == 0 else { return try next() }
-                return .read(.request(.id(fenced.requestId), lock: true)) { found in
-                    guard let request = try found.request else { return try next() }
-                    return .write(DecisionRule.apply(failure, to: request, planner: planner, now: now).writes, then: next)
-                }
-            }
-        }
-        guard let decision = completion.decision else { return try decided() }
+    /// A delivery that failed and is due again while its request was resolved meanwhile (it was in flight when the
+    /// decision superseded the others) is superseded now rather than sent to a question nobody waits for.
+    private static func supersedeIfResolved(_ completion: AttemptCompletion, fenced: FencedMessage, now: Date,
+                                            then next: @escaping @Sendable () throws -> StoreStep<Bool>) throws -> StoreStep<Bool> {
+        guard fenced.purpose == .delivery, case .retry = completion.disposition else { return try next() }
         return .read(.request(.id(fenced.requestId), lock: true)) { found in
-            guard let request = try found.request else { return try decided() }
-            return .write(DecisionRule.apply(decision, to: request, planner: planner, now: now).writes, then: decided)
+            guard let request = try found.request, request.state.isResolved, request.state != .expired else { return try next() }
+            return .write([.supersedeDeliveries(requestId: request.id, at: now)], then: next)
         }
     }
 
-    /// The endpoint's circuit after the attempt, and its disabling after a 410.
+    /// A synchronous adapter's decision, then a stuck adapter's failure when no other delivery of the request
+    /// can still succeed (SPEC §16: the caller learns now, not at the deadline), each through the decision path.
+    /// On a request that needs several approvals each is that endpoint's vote (SPEC §12).
+    private static func applyAnswerDecisions(_ completion: AttemptCompletion, fenced: FencedMessage, planner: ForwardPlanner, now: Date,
+                                             then next: @escaping @Sendable () throws -> StoreStep<Bool>) throws -> StoreStep<Bool> {
+        let source = DecisionSource(path: .synchronousAnswer, endpoint: fenced.endpointName)
+        let failed: @Sendable () throws -> StoreStep<Bool> = {
+            guard let failure = completion.requestFailure else { return try next() }
+            return .read(.request(.id(fenced.requestId), lock: true)) { found in
+                guard let request = try found.request else { return try next() }
+                let fail: @Sendable () throws -> StoreStep<Bool> = {
+                    try decision(failure, on: request, source: source, planner: planner, now: now).then { _ in try next() }
+                }
+                if request.lifecycle.needsVotes { return try fail() }
+                return .read(.liveDeliveries(requestId: fenced.requestId, excluding: completion.messageId)) { live in
+                    try live.count == 0 ? try fail() : try next()
+                }
+            }
+        }
+        guard let verdict = completion.decision else { return try failed() }
+        return .read(.request(.id(fenced.requestId), lock: true)) { found in
+            guard let request = try found.request else { return try failed() }
+            return try decision(verdict, on: request, source: source, planner: planner, now: now).then { _ in try failed() }
+        }
+    }
+
+    /// The endpoint's circuit after a delivery's attempt, and its disabling after a 410. A notice to an endpoint's
+    /// `resolution_url` moves neither: it is not the endpoint's delivery address.
     private static func moveCircuit(_ completion: AttemptCompletion, fenced: FencedMessage, circuit: CircuitBreaker,
                                     now: Date) throws -> StoreStep<Bool> {
-        guard let endpointId = fenced.endpointId else { return .done(true) }
+        guard let endpointId = fenced.endpointId, fenced.purpose == .delivery else { return .done(true) }
         let disable: [StoreWrite] = completion.disableEndpointReason.map { [.disableEndpoint(id: endpointId, reason: $0, at: now)] } ?? []
         return .read(.circuit(endpointId: endpointId)) { reading in
             var writes: [StoreWrite] = []

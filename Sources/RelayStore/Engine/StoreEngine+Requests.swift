@@ -28,38 +28,119 @@ extension StoreEngine {
         try await read(.request(lookup, lock: false)) { try $0.request }
     }
 
-    public func decide(_ target: RequestLookup, _ decision: NormalizedDecision, planner: ForwardPlanner, now: Date,
-                       callback: IncomingCallback?) async throws -> DecisionOutcome {
+    public func capability(tokenHash: String) async throws -> CapabilityHolder? {
+        try await read(.capability(tokenHash: tokenHash)) { try $0.capability }
+    }
+
+    public func requests(_ query: RequestListQuery) async throws -> RequestPage {
+        try await read(.requestPage(query)) { found in
+            // One more than the page was read: its presence says that another page follows.
+            let items = Array(try found.requests.prefix(query.limit))
+            let more = try found.requests.count > query.limit
+            return RequestPage(items: items, nextCursor: more ? items.last.map {
+                DeadLetterCursor(deadAt: $0.createdAt.timeIntervalSince1970, id: $0.id).encoded
+            } : nil)
+        }
+    }
+
+    public func decide(_ target: RequestLookup, _ decision: NormalizedDecision, source: DecisionSource, planner: ForwardPlanner,
+                       now: Date) async throws -> DecisionOutcome {
         // The request is locked for the transaction (SQLite: its single writer), so decisions for one
         // request are serialized whichever instance received them.
         try await write(.read(.request(target, lock: true)) { found in
             guard let request = try found.request else { return .done(.notFound) }
-            let wantsEndpoint = decision.actor == nil || callback != nil
-            return try Self.optionalRead(wantsEndpoint ? .deliveryEndpoints(requestId: request.id) : nil, { try $0.names }) { names in
-                let endpoint = names.flatMap { $0.count == 1 ? $0[0] : nil }
-                var decision = decision
-                // A decision without an actor is credited to the endpoint when the request went to only one.
-                if decision.actor == nil, let endpoint { decision.actor = "endpoint:\(endpoint)" }
-                var (outcome, writes) = DecisionRule.apply(decision, to: request, planner: planner, now: now)
-                if let callback, let record = CallbackRecord(callback, decision: decision, endpoint: endpoint, outcome: outcome, at: now) {
-                    writes.append(.insertCallbackEvent(requestId: request.id, record))
-                }
-                return .finish(writes, outcome)
-            }
+            return Self.decision(decision, on: request, source: source, planner: planner, now: now)
         })
     }
 
     public func expireDue(now: Date, planner: ForwardPlanner, limit: Int) async throws -> [RelayRequest] {
         try await write(.read(.dueForExpiry(now: now, limit: limit)) { due in
-            var writes: [StoreWrite] = []
-            var expired: [RelayRequest] = []
-            for request in try due.requests {
-                let (outcome, changes) = DecisionRule.apply(.deadlineExpiry, to: request, planner: planner, now: now)
-                if case .moved(let moved) = outcome { expired.append(moved) }
-                writes += changes
-            }
-            return .finish(writes, expired)
+            try Self.expire(try due.requests[...], expired: [], planner: planner, now: now)
         })
+    }
+
+    private static func expire(_ due: ArraySlice<RelayRequest>, expired: [RelayRequest], planner: ForwardPlanner,
+                               now: Date) throws -> StoreStep<[RelayRequest]> {
+        guard let request = due.first else { return .done(expired) }
+        return try decision(.deadlineExpiry, on: request, source: .expiry, planner: planner, now: now).then { outcome in
+            var expired = expired
+            if case .moved(let moved) = outcome { expired.append(moved) }
+            return try expire(due.dropFirst(), expired: expired, planner: planner, now: now)
+        }
+    }
+
+    public func escalateDue(now: Date, deliveries factory: DeliveryFactory, limit: Int) async throws -> [Escalation] {
+        try await write(.read(.dueForEscalation(now: now, limit: limit)) { due in
+            let requests = try due.requests
+            guard !requests.isEmpty else { return .done([]) }
+            let ids = Set(requests.flatMap { $0.lifecycle.escalation.flatMap { $0.endpoints.map(\.id) } })
+            return .read(.endpointsById(ids.sorted())) { found in
+                let endpoints = Dictionary(try found.endpoints.map { ($0.id, $0) }) { first, _ in first }
+                var writes: [StoreWrite] = []
+                var fired: [Escalation] = []
+                for request in requests {
+                    let step = EscalationRule.fire(request, endpoints: endpoints, factory: factory, now: now)
+                    writes += step.writes
+                    fired.append(step.fired)
+                }
+                if fired.contains(where: { !$0.endpoints.isEmpty }) { writes.append(.notifyDue) }
+                return .finish(writes, fired)
+            }
+        })
+    }
+
+    /// A decision on a request the transaction holds: credited to the endpoint its door names (or the only one
+    /// the request went to), counted as a vote when the request needs several, applied by `DecisionRule`, the
+    /// callback kept in the timeline, and the audit records appended last, so the chain's head is held briefly.
+    static func decision(_ decision: NormalizedDecision, on request: RelayRequest, source: DecisionSource, planner: ForwardPlanner,
+                         now: Date) -> StoreStep<DecisionOutcome> {
+        .read(.deliveries(requestId: request.id)) { found in
+            let deliveries = try found.deliveries
+            let names = Set(deliveries.map(\.endpointName))
+            let callback = source.path == .capability || source.path == .sharedToken
+            let endpoint = source.endpoint ?? (callback && names.count == 1 ? names.first : nil)
+            var credited = decision
+            // A decision without an actor is credited to the endpoint when its door names one, or the request went to only one.
+            if credited.actor == nil, let endpoint { credited.actor = "endpoint:\(endpoint)" }
+            let decision = credited
+            let context = DecisionContext(source: source, endpoint: endpoint, deliveries: deliveries)
+            let effect: StoreStep<DecisionEffect> = VoteRule.isVote(decision, on: request, now: now)
+                ? .read(.votes(requestId: request.id)) { votes in
+                    .done(VoteRule.apply(decision, to: request, prior: try votes.votes, context: context, planner: planner, now: now))
+                }
+                : .done(DecisionRule.apply(decision, to: request, context: context, planner: planner, now: now))
+            return try effect.then { effect in
+                var writes = effect.writes
+                if let record = CallbackRecord(source, decision: decision, endpoint: endpoint, outcome: effect.outcome, at: now) {
+                    writes.append(.insertCallbackEvent(requestId: request.id, record))
+                }
+                return sealed(writes, audit: effect.audit, effect.outcome)
+            }
+        }
+    }
+
+    /// `writes`, then `audit` appended to the chain after its head, read under lock only now.
+    static func sealed<Result: Sendable>(_ writes: [StoreWrite], audit: [AuditRecord], _ result: Result) -> StoreStep<Result> {
+        guard !audit.isEmpty else { return .finish(writes, result) }
+        return .write(writes) {
+            .read(.auditHead(lock: true)) { head in
+                .finish([.appendAudit(AuditChain.append(audit, after: try head.auditHead))], result)
+            }
+        }
+    }
+
+    // MARK: Audit trail
+
+    public func auditHead() async throws -> AuditHead {
+        try await read(.auditHead(lock: false)) { try $0.auditHead }
+    }
+
+    public func auditEntries(_ query: AuditQuery) async throws -> [AuditEntry] {
+        try await read(.auditEntries(query)) { try $0.auditEntries }
+    }
+
+    public func minuteActivity(since: Date) async throws -> MinuteActivity {
+        try await read(.minuteActivity(since: since)) { try $0.minuteActivity }
     }
 
     /// Reads `query` when there is one, else goes on with nil.

@@ -22,6 +22,7 @@ public final class StoreEngine: RelayStore {
     public func isReady() async -> Bool { await driver.isReady() }
     public func close() async throws { try await driver.close() }
     public func dueSignals() -> AsyncStream<Void> { driver.dueSignals() }
+    public func decisionSignals() -> AsyncStream<String> { driver.decisionSignals() }
 
     func write<Result: Sendable>(_ step: StoreStep<Result>) async throws -> Result {
         try await driver.perform(step, access: .write)

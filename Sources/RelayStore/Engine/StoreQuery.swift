@@ -20,8 +20,16 @@ public enum StoreQuery: Sendable, Equatable {
     case requestWithCorrelationId(String)
     case openRequest(approvalRequestId: Int64)
     case request(RequestLookup, lock: Bool)
-    /// The endpoint names a request was delivered to, at most two (one means: that endpoint answers its callbacks).
-    case deliveryEndpoints(requestId: String)
+    /// A request's deliveries, with each endpoint's `resolution_url`.
+    case deliveries(requestId: String)
+    /// The request a capability URL's token hash names, and the endpoint of the delivery that carried it.
+    case capability(tokenHash: String)
+    case votes(requestId: String)
+    /// Requests still waiting for a decision whose next escalation step is due (locked, skipping those being decided).
+    case dueForEscalation(now: Date, limit: Int)
+    case endpointsById([String])
+    /// A page of requests, newest first, one more than its limit.
+    case requestPage(RequestListQuery)
     case timeline(idOrCorrelationId: String)
     /// Open requests whose deadline has passed, oldest deadline first (locked, skipping those being decided).
     case dueForExpiry(now: Date, limit: Int)
@@ -48,6 +56,12 @@ public enum StoreQuery: Sendable, Equatable {
     /// Decided requests older than `before` with nothing left to deliver (locked, skipping those in use).
     case purgeCandidates(before: Date, limit: Int)
     case sessionRevoked(nonce: String)
+    case minuteActivity(since: Date)
+
+    // Audit trail
+    /// Where the chain stands; `lock` holds it until the transaction ends, so that appends are serialized.
+    case auditHead(lock: Bool)
+    case auditEntries(AuditQuery)
 }
 
 /// An enabled endpoint and how many of its deliveries are in flight now.
@@ -83,14 +97,18 @@ public struct ForwardCandidate: Sendable, Equatable {
     }
 }
 
-/// What a fenced completion found: the message's request and endpoint.
+/// What a fenced completion found: the message's request, endpoint and purpose.
 public struct FencedMessage: Sendable, Equatable {
     public var requestId: String
     public var endpointId: String?
+    public var endpointName: String
+    public var purpose: MessagePurpose
 
-    public init(requestId: String, endpointId: String?) {
+    public init(requestId: String, endpointId: String?, endpointName: String, purpose: MessagePurpose) {
         self.requestId = requestId
         self.endpointId = endpointId
+        self.endpointName = endpointName
+        self.purpose = purpose
     }
 }
 

@@ -19,6 +19,15 @@ public indirect enum StoreStep<Result: Sendable>: Sendable {
     static func finish(_ writes: [StoreWrite], _ result: Result) -> StoreStep<Result> {
         writes.isEmpty ? .done(result) : .write(writes, next: { _ in .done(result) })
     }
+
+    /// This chain, then the one `next` makes of its result, in the same transaction.
+    func then<Other: Sendable>(_ next: @escaping @Sendable (Result) throws -> StoreStep<Other>) throws -> StoreStep<Other> {
+        switch self {
+        case .read(let query, let rest): return .read(query) { try rest($0).then(next) }
+        case .write(let writes, let rest): return .write(writes) { try rest($0).then(next) }
+        case .done(let result): return try next(result)
+        }
+    }
 }
 
 /// Whether an operation changes the store (one write transaction) or only reads it.
@@ -38,6 +47,12 @@ extension StoreValue {
     var count: Int { get throws { if case .count(let v) = self { return v }; throw UnexpectedStoreValue(expected: "a count") } }
     var time: Date? { get throws { if case .time(let v) = self { return v }; throw UnexpectedStoreValue(expected: "a time") } }
     var names: [String] { get throws { if case .name(let v) = self { return v }; throw UnexpectedStoreValue(expected: "names") } }
+    var deliveries: [DeliveryState] { get throws { if case .deliveries(let v) = self { return v }; throw UnexpectedStoreValue(expected: "deliveries") } }
+    var capability: CapabilityHolder? { get throws { if case .capability(let v) = self { return v }; throw UnexpectedStoreValue(expected: "a capability") } }
+    var votes: [Vote] { get throws { if case .votes(let v) = self { return v }; throw UnexpectedStoreValue(expected: "votes") } }
+    var auditHead: AuditHead { get throws { if case .auditHead(let v) = self { return v }; throw UnexpectedStoreValue(expected: "the audit head") } }
+    var auditEntries: [AuditEntry] { get throws { if case .auditEntries(let v) = self { return v }; throw UnexpectedStoreValue(expected: "audit entries") } }
+    var minuteActivity: MinuteActivity { get throws { if case .minuteActivity(let v) = self { return v }; throw UnexpectedStoreValue(expected: "minute activity") } }
     var ids: [String] { get throws { if case .ids(let v) = self { return v }; throw UnexpectedStoreValue(expected: "ids") } }
     var request: RelayRequest? { get throws { if case .request(let v) = self { return v }; throw UnexpectedStoreValue(expected: "a request") } }
     var requests: [RelayRequest] { get throws { if case .requests(let v) = self { return v }; throw UnexpectedStoreValue(expected: "requests") } }

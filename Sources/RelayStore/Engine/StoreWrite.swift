@@ -14,13 +14,23 @@ public enum StoreWrite: Sendable, Equatable {
     case disableEndpoint(id: String, reason: String, at: Date)
 
     // Requests
-    case insertRequest(RelayRequest, callbackTokenHash: String?)
+    /// A new request; `nextEscalationAt` is when its first escalation step is due, if it has one.
+    case insertRequest(RelayRequest, nextEscalationAt: Date?)
     case insertMessage(Message)
     case insertIdempotency(IdempotencyRecord, requestId: String, at: Date)
     case recordDecision(requestId: String, state: RequestState, decision: NormalizedDecision, at: Date)
     /// The request expired: its undelivered deliveries become dead letters, reason `deadline`.
     case expireDeliveries(requestId: String, at: Date)
     case insertCallbackEvent(requestId: String, CallbackRecord)
+    /// Deliveries of the request not yet sent become `superseded`; answers `.count`.
+    case supersedeDeliveries(requestId: String, at: Date)
+    case insertVote(requestId: String, Vote)
+    /// An escalation step fired: the request's lifecycle with its count, and when the next step is due.
+    case recordEscalation(requestId: String, RequestLifecycle, nextAt: Date?, at: Date)
+    /// Appends entries to the audit chain and moves its head to the last of them.
+    case appendAudit([AuditEntry])
+    /// Ends every wait for this request's decision once the transaction commits, on every instance (SPEC §12).
+    case notifyDecided(requestId: String)
     case recordControlPlaneAnswer(requestId: String, ControlPlaneAnswer, at: Date)
 
     // Outbox: every claim answers `.claimed`, leased to `owner` until `leaseUntil`.
@@ -67,6 +77,12 @@ public enum StoreValue: Sendable {
     case count(Int)
     case time(Date?)
     case name([String])
+    case deliveries([DeliveryState])
+    case capability(CapabilityHolder?)
+    case votes([Vote])
+    case auditHead(AuditHead)
+    case auditEntries([AuditEntry])
+    case minuteActivity(MinuteActivity)
     case ids([String])
     case request(RelayRequest?)
     case requests([RelayRequest])

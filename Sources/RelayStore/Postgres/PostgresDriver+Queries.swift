@@ -64,10 +64,49 @@ extension PostgresDriver {
                 """, connection).first.map(PostgresRows.request))
         case .request(let lookup, let lock):
             return .request(try await request(connection, lookup, lock: lock))
-        case .deliveryEndpoints(let requestId):
-            return .name(try await rows("""
-                SELECT DISTINCT endpoint_name FROM messages WHERE request_id = \(requestId) AND purpose = 'delivery' LIMIT 2
-                """, connection).map { try $0.decode(String.self) })
+        case .deliveries(let requestId):
+            return .deliveries(try await rows("""
+                SELECT m.id, m.endpoint_id, m.endpoint_name, m.state, m.attempt_count, e.settings::json->>'resolution_url'
+                FROM messages m LEFT JOIN endpoints e ON e.id = m.endpoint_id
+                WHERE m.request_id = \(requestId) AND m.purpose = 'delivery' ORDER BY m.created_at, m.id
+                """, connection).map { row in
+                let (id, endpointId, endpointName, state, attempts, resolutionURL) = try row.decode((String, String?, String, String, Int, String?).self)
+                return DeliveryState(messageId: id, endpointId: endpointId, endpointName: endpointName, state: try PostgresRows.decodeEnum(state),
+                                     attemptCount: attempts, resolutionURL: resolutionURL)
+            })
+        case .capability(let hash):
+            if let row = try await rows("""
+                SELECT \(unescaped: StoreColumns.qualified(StoreColumns.request, "r")), m.endpoint_name AS delivery_endpoint
+                FROM messages m JOIN requests r ON r.id = m.request_id WHERE m.callback_token_hash = \(hash)
+                """, connection).first {
+                return .capability(CapabilityHolder(request: try PostgresRows.request(row),
+                                                    endpoint: try row.makeRandomAccess()["delivery_endpoint"].decode(String.self)))
+            }
+            return .capability(try await request(connection, .callbackTokenHash(hash), lock: false).map { CapabilityHolder(request: $0, endpoint: nil) })
+        case .votes(let requestId):
+            return .votes(try await rows("""
+                SELECT \(unescaped: StoreColumns.vote) FROM votes WHERE request_id = \(requestId) ORDER BY cast_at, endpoint
+                """, connection).map(PostgresRows.vote))
+        case .dueForEscalation(let now, let limit):
+            // SKIP LOCKED: each instance's sweep takes different requests, and none waits on a decision in progress.
+            return .requests(try await rows("""
+                SELECT \(unescaped: StoreColumns.request) FROM requests
+                WHERE state = 'requested' AND next_escalation_at IS NOT NULL AND next_escalation_at <= \(now.timeIntervalSince1970)
+                ORDER BY next_escalation_at LIMIT \(limit) FOR UPDATE SKIP LOCKED
+                """, connection).map(PostgresRows.request))
+        case .endpointsById(let ids):
+            return .endpoints(try await rows("""
+                SELECT \(unescaped: StoreColumns.endpointRead) FROM endpoints WHERE id = ANY(\(ids))
+                """, connection).map(PostgresRows.endpoint))
+        case .requestPage(let query):
+            var statement = PostgresQuery(unsafeSQL: "SELECT \(StoreColumns.qualified(StoreColumns.request, "r")) FROM requests r")
+            let terms = query.filterTerms
+            if !terms.isEmpty {
+                statement.sql += " WHERE"
+                Self.appendFilter(terms, to: &statement)
+            }
+            statement.sql += " ORDER BY r.created_at DESC, r.id DESC LIMIT \(try statement.bind(query.limit + 1))"
+            return .requests(try await connection.query(statement, logger: logger).collect().map(PostgresRows.request))
         case .timeline(let key):
             return .timeline(try await timeline(connection, key))
         case .dueForExpiry(let now, let limit):
@@ -172,6 +211,36 @@ extension PostgresDriver {
                 """, connection).map { try $0.decode(String.self) })
         case .sessionRevoked(let nonce):
             return .flag(try await !rows("SELECT 1 FROM console_revocations WHERE nonce = \(nonce)", connection).isEmpty)
+        case .minuteActivity(let since):
+            var activity = MinuteActivity()
+            var bindings = PostgresBindings()
+            bindings.append(since.timeIntervalSince1970)
+            func statement(_ sql: String) -> PostgresQuery { PostgresQuery(unsafeSQL: sql.replacingOccurrences(of: "?", with: "$1"), binds: bindings) }
+            for row in try await connection.query(statement(MinuteActivity.attemptsSQL), logger: logger).collect() {
+                let (minute, outcome, count) = try row.decode((Int, String, Int).self)
+                activity.addAttempts(minute: minute, outcome: outcome, count: count)
+            }
+            for row in try await connection.query(statement(MinuteActivity.deadSQL), logger: logger).collect() {
+                let (minute, count) = try row.decode((Int, Int).self)
+                activity.addDead(minute: minute, count: count)
+            }
+            for row in try await connection.query(statement(MinuteActivity.latencySQL), logger: logger).collect() {
+                let (minute, bucket, count) = try row.decode((Int, Int, Int).self)
+                activity.addLatency(minute: minute, bucket: bucket, count: count)
+            }
+            return .minuteActivity(activity)
+
+        case .auditHead(let lock):
+            guard let row = try await rows("SELECT seq, hash FROM audit_head WHERE id = 1\(unescaped: lock ? " FOR UPDATE" : "")", connection).first else {
+                throw StoreError.conflict("the audit trail's head row is missing: the database was changed by hand; restore it from a backup")
+            }
+            let (seq, hash) = try row.decode((Int64, String).self)
+            return .auditHead(AuditHead(seq: seq, hash: hash))
+        case .auditEntries(let query):
+            var statement = PostgresQuery(unsafeSQL: "SELECT \(StoreColumns.audit) FROM audit_log WHERE")
+            Self.appendFilter(query.filterTerms, to: &statement)
+            statement.sql += " ORDER BY seq LIMIT \(try statement.bind(query.limit))"
+            return .auditEntries(try await connection.query(statement, logger: logger).collect().map(PostgresRows.auditEntry))
         }
     }
 
@@ -195,6 +264,12 @@ extension PostgresDriver {
             query = """
                 SELECT \(unescaped: StoreColumns.request) FROM requests
                 WHERE correlation_id = \(id) AND (\(kind?.rawValue)::text IS NULL OR kind = \(kind?.rawValue))\(unescaped: suffix)
+                """
+        case .idOrCorrelationId(let key):
+            // The id first: a correlation id that happens to equal another request's id names that request.
+            query = """
+                SELECT \(unescaped: StoreColumns.request) FROM requests WHERE id = \(key) OR correlation_id = \(key)
+                ORDER BY id = \(key) DESC LIMIT 1\(unescaped: suffix)
                 """
         case .approvalRequestId(let id):
             query = """
@@ -227,8 +302,14 @@ extension PostgresDriver {
                                   outcome: CallbackRecord.Outcome(rawValue: outcome) ?? .ignored, endpoint: endpoint, actor: actor,
                                   state: RequestState(rawValue: state) ?? .requested, excerpt: excerpt)
         }
+        let votes = try await rows("""
+            SELECT \(unescaped: StoreColumns.vote) FROM votes WHERE request_id = \(request.id) ORDER BY cast_at, endpoint
+            """, connection).map(PostgresRows.vote)
+        let audit = try await rows("""
+            SELECT \(unescaped: StoreColumns.audit) FROM audit_log WHERE request_id = \(request.id) ORDER BY seq
+            """, connection).map(PostgresRows.auditEntry)
         return RequestTimeline(request: request, messages: messages.map { MessageTimeline(message: $0, attempts: byMessage[$0.id] ?? []) },
-                               callbacks: callbacks)
+                               callbacks: callbacks, votes: votes, audit: audit)
     }
 
     func deadLetters(_ connection: PostgresConnection, _ query: DeadLetterQuery) async throws -> [DeadLetter] {
@@ -254,14 +335,20 @@ extension PostgresDriver {
 
     /// Appends the dead-letter filters (`DeadLetterQuery.filterTerms`) as WHERE terms, binding their values.
     static func appendDeadLetterFilter(_ query: DeadLetterQuery, to statement: inout PostgresQuery) {
-        // Binding strings and doubles cannot fail.
-        let terms = query.filterTerms.map { term in
+        appendFilter(query.filterTerms, to: &statement)
+    }
+
+    /// Appends filter terms (each `?` standing for its next value) as WHERE terms, binding their values.
+    static func appendFilter(_ filterTerms: [(sql: String, values: [DeadLetterQuery.FilterValue])], to statement: inout PostgresQuery) {
+        // Binding strings and numbers cannot fail.
+        let terms = filterTerms.map { term in
             var values = term.values.makeIterator()
             return term.sql.split(separator: "?", omittingEmptySubsequences: false).enumerated().map { index, piece in
                 guard index > 0, let value = values.next() else { return String(piece) }
                 switch value {
                 case .text(let text): return try! statement.bind(text) + piece
                 case .seconds(let seconds): return try! statement.bind(seconds) + piece
+                case .integer(let number): return try! statement.bind(number) + piece
                 }
             }.joined()
         }

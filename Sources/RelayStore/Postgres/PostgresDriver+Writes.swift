@@ -37,14 +37,15 @@ extension PostgresDriver {
                 UPDATE endpoints SET enabled = false, disabled_reason = \(reason), updated_at = \(at.timeIntervalSince1970) WHERE id = \(id)
                 """, connection)
 
-        case .insertRequest(let request, let tokenHash):
+        case .insertRequest(let request, let nextEscalationAt):
             try await run("""
-                INSERT INTO requests (\(unescaped: StoreColumns.request), callback_token_hash) VALUES (\(request.id), \(request.kind.rawValue),
+                INSERT INTO requests (\(unescaped: StoreColumns.request), next_escalation_at) VALUES (\(request.id), \(request.kind.rawValue),
                     \(request.correlationId), \(request.approvalRequestId), \(request.tool), \(request.state.rawValue), \(request.payload),
                     \(request.callbackURL), \(request.deadline.timeIntervalSince1970), \(request.decisionReason),
                     \(request.decidedAt?.timeIntervalSince1970), \(request.createdAt.timeIntervalSince1970),
                     \(request.updatedAt.timeIntervalSince1970), \(request.decisionActor), \(request.decisionResult?.encoded()),
-                    \(request.controlPlaneState), \(request.flag), \(tokenHash))
+                    \(request.controlPlaneState), \(request.flag), \(try StoreColumns.lifecycle(request.lifecycle)),
+                    \(nextEscalationAt?.timeIntervalSince1970))
                 """, connection)
         case .insertMessage(let message):
             try await run("""
@@ -52,7 +53,7 @@ extension PostgresDriver {
                     \(message.endpointName), \(message.purpose.rawValue), \(message.url), \(message.body), \(message.state.rawValue),
                     \(message.attemptCount), \(message.dueAt.timeIntervalSince1970), \(message.deadline.timeIntervalSince1970),
                     \(message.deadReason?.rawValue), \(message.lastError), \(message.createdAt.timeIntervalSince1970),
-                    \(message.updatedAt.timeIntervalSince1970), \(message.sink?.rawValue))
+                    \(message.updatedAt.timeIntervalSince1970), \(message.sink?.rawValue), \(message.callbackTokenHash))
                 """, connection)
         case .insertIdempotency(let record, let requestId, let at):
             try await run("""
@@ -86,6 +87,38 @@ extension PostgresDriver {
                     updated_at = \(at.timeIntervalSince1970)
                 WHERE id = \(requestId)
                 """, connection)
+        case .supersedeDeliveries(let requestId, let at):
+            return .count(try await rows("""
+                UPDATE messages SET state = 'superseded', lease_owner = NULL, updated_at = \(at.timeIntervalSince1970)
+                WHERE request_id = \(requestId) AND purpose = 'delivery' AND state = 'pending'
+                RETURNING 1
+                """, connection).count)
+        case .insertVote(let requestId, let vote):
+            try await run("""
+                INSERT INTO votes (request_id, \(unescaped: StoreColumns.vote)) VALUES (\(requestId), \(vote.endpoint), \(vote.decision.rawValue),
+                    \(vote.reason), \(vote.actor), \(vote.path.rawValue), \(vote.castAt.timeIntervalSince1970))
+                """, connection)
+        case .recordEscalation(let requestId, let lifecycle, let nextAt, let at):
+            try await run("""
+                UPDATE requests SET lifecycle = \(try StoreColumns.lifecycle(lifecycle)), next_escalation_at = \(nextAt?.timeIntervalSince1970),
+                    updated_at = \(at.timeIntervalSince1970)
+                WHERE id = \(requestId)
+                """, connection)
+        case .appendAudit(let entries):
+            for entry in entries {
+                let record = entry.record
+                try await run("""
+                    INSERT INTO audit_log (\(unescaped: StoreColumns.audit)) VALUES (\(entry.seq), \(record.recordedAtMs), \(record.kind),
+                        \(record.requestId), \(record.correlationId), \(record.path), \(record.endpoint), \(record.actor), \(record.decision),
+                        \(record.reason), \(record.bodySHA256), \(entry.previousHash), \(entry.hash))
+                    """, connection)
+            }
+            if let last = entries.last {
+                try await run("UPDATE audit_head SET seq = \(last.seq), hash = \(last.hash) WHERE id = 1", connection)
+            }
+        case .notifyDecided(let requestId):
+            // Every instance's waiters for this request read it again once this transaction commits.
+            try await run("SELECT pg_notify(\(PostgresSchema.decidedChannel), \(requestId))", connection)
 
         case .claimDeliveries(let endpoint, let owner, let now, let leaseUntil, let take):
             return .claimed(try await claim(connection, endpointId: endpoint.id, url: endpoint.url, owner: owner, now: now,
@@ -108,10 +141,11 @@ extension PostgresDriver {
                     dead_reason = \(record.deadReason?.rawValue), dead_at = \(record.deadAt),
                     last_error = \(error), updated_at = \(record.now)
                 WHERE id = \(id) AND lease_token = \(leaseToken) AND state = 'inflight'
-                RETURNING request_id, endpoint_id
+                RETURNING request_id, endpoint_id, endpoint_name, purpose
                 """, connection).first.map { row in
-                let (requestId, endpointId) = try row.decode((String, String?).self)
-                return FencedMessage(requestId: requestId, endpointId: endpointId)
+                let (requestId, endpointId, endpointName, purpose) = try row.decode((String, String?, String, String).self)
+                return FencedMessage(requestId: requestId, endpointId: endpointId, endpointName: endpointName,
+                                     purpose: try PostgresRows.decodeEnum(purpose))
             })
         case .insertAttempt(let attempt):
             try await run("""
@@ -188,6 +222,7 @@ extension PostgresDriver {
             let messages = try await rows("DELETE FROM messages WHERE request_id = ANY(\(ids)) RETURNING 1", connection).count
             try await run("DELETE FROM idempotency_keys WHERE request_id = ANY(\(ids))", connection)
             try await run("DELETE FROM callback_events WHERE request_id = ANY(\(ids))", connection)
+            try await run("DELETE FROM votes WHERE request_id = ANY(\(ids))", connection)
             let requests = try await rows("DELETE FROM requests WHERE id = ANY(\(ids)) RETURNING 1", connection).count
             return .purged(PurgeResult(requests: requests, messages: messages, attempts: attempts))
         case .revokeSession(let nonce, let expiresAt, let now):
@@ -222,7 +257,7 @@ extension PostgresDriver {
             )
             UPDATE messages m
             SET state = 'inflight', lease_owner = \(owner), lease_token = m.lease_token + 1, due_at = \(leaseUntil.timeIntervalSince1970),
-                updated_at = \(seconds), url = COALESCE(\(url), m.url)
+                updated_at = \(seconds), url = CASE WHEN m.purpose = 'delivery' THEN COALESCE(\(url), m.url) ELSE m.url END
             FROM picked WHERE m.id = picked.id
             RETURNING \(unescaped: StoreColumns.qualified(StoreColumns.message, "m")), m.lease_token, m.round_start
             """, connection).map { try Self.claimed($0, endpoint: endpoint) }

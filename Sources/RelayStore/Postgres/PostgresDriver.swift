@@ -88,20 +88,39 @@ public final class PostgresDriver: StoreDriver {
     /// Wakes the dispatcher when another instance (or this one) commits a message that is due now.
     public func dueSignals() -> AsyncStream<Void> {
         let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        // Anything committed while not listening is due too: each (re)connection yields once.
+        let notifications = listen(on: PostgresSchema.dueChannel, connected: { continuation.yield(()) }, what: "due messages")
+        let task = Task {
+            for await _ in notifications { continuation.yield(()) }
+            continuation.finish()
+        }
+        continuation.onTermination = { _ in task.cancel() }
+        return stream
+    }
+
+    /// The ids of requests resolved by any instance (this one too), as their transactions commit.
+    public func decisionSignals() -> AsyncStream<String> {
+        // A decision committed while not listening is found by the waiters' own periodic re-read.
+        listen(on: PostgresSchema.decidedChannel, connected: {}, what: "decisions")
+    }
+
+    /// The payloads of `channel`'s notifications, on a connection of its own, listening again after a failure.
+    private func listen(on channel: String, connected: @escaping @Sendable () -> Void, what: String) -> AsyncStream<String> {
+        let (stream, continuation) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingNewest(4096))
         let client = self.client
         let logger = self.logger
         let task = Task {
             while !Task.isCancelled {
                 do {
                     try await client.withConnection { connection in
-                        try await connection.listen(on: PostgresSchema.dueChannel) { notifications in
-                            continuation.yield(())  // anything committed while not listening is due too
-                            for try await _ in notifications { continuation.yield(()) }
+                        try await connection.listen(on: channel) { notifications in
+                            connected()
+                            for try await notification in notifications { continuation.yield(notification.payload) }
                         }
                     }
                 } catch {
                     if Task.isCancelled { break }
-                    logger.warning("LISTEN for due messages failed; polling covers it until it is back",
+                    logger.warning("LISTEN for \(what) failed; polling covers it until it is back",
                                    metadata: ["error": "\(String(reflecting: error))"])
                     try? await Task.sleep(for: .seconds(1))
                 }

@@ -39,6 +39,7 @@ enum PostgresRows {
         request.decisionResult = try row["decision_result"].decode(Data?.self).flatMap(JSONValue.parse)
         request.controlPlaneState = try row["control_plane_state"].decode(String?.self)
         request.flag = try row["flag"].decode(String?.self)
+        request.lifecycle = try StoreColumns.lifecycle(try row["lifecycle"].decode(String?.self))
         return request
     }
 
@@ -57,8 +58,26 @@ enum PostgresRows {
             deadReason: try row["dead_reason"].decode(String?.self).map(decodeEnum),
             lastError: try row["last_error"].decode(String?.self),
             createdAt: date(try row["created_at"].decode(Double.self)), updatedAt: date(try row["updated_at"].decode(Double.self)),
-            sink: try row["sink"].decode(String?.self).map(decodeEnum)
+            sink: try row["sink"].decode(String?.self).map(decodeEnum),
+            callbackTokenHash: try row["callback_token_hash"].decode(String?.self)
         )
+    }
+
+    static func vote(_ row: PostgresRow) throws -> Vote {
+        let (endpoint, decision, reason, actor, path, castAt) = try row.decode((String, String, String?, String?, String, Double).self)
+        return Vote(endpoint: endpoint, decision: try decodeEnum(decision), reason: reason, actor: actor, path: try decodeEnum(path),
+                    castAt: date(castAt))
+    }
+
+    static func auditEntry(_ row: PostgresRow) throws -> AuditEntry {
+        let row = row.makeRandomAccess()
+        return AuditEntry(seq: try row["seq"].decode(Int64.self), record: AuditRecord(
+            kind: try row["kind"].decode(String.self), recordedAtMs: try row["recorded_at_ms"].decode(Int64.self),
+            requestId: try row["request_id"].decode(String.self), correlationId: try row["correlation_id"].decode(String.self),
+            path: try row["path"].decode(String.self), endpoint: try row["endpoint"].decode(String?.self),
+            actor: try row["actor"].decode(String?.self), decision: try row["decision"].decode(String.self),
+            reason: try row["reason"].decode(String?.self), bodySHA256: try row["body_sha256"].decode(String?.self)
+        ), previousHash: try row["previous_hash"].decode(String.self), hash: try row["hash"].decode(String.self))
     }
 
     static func attempt(_ row: PostgresRow) throws -> Attempt {

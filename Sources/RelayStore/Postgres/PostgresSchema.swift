@@ -38,6 +38,8 @@ enum PostgresSchema {
 
     /// The NOTIFY channel of "a message became due".
     static let dueChannel = "relay_due"
+    /// The NOTIFY channel of "this request was resolved" (the payload is its id): it ends waits on every instance.
+    static let decidedChannel = "relay_decided"
 
     /// Brings the schema up to date, in the transaction `connection` is in.
     static func migrate(_ connection: PostgresConnection, logger: Logger) async throws {

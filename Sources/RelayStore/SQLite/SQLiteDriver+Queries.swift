@@ -49,10 +49,45 @@ extension SQLiteDriver {
                 """, arguments: [approvalRequestId]).map(SQLiteRows.request))
         case .request(let lookup, _):
             return .request(try request(db, lookup))
-        case .deliveryEndpoints(let requestId):
-            return .name(try String.fetchAll(db.cachedStatement(sql: """
-                SELECT DISTINCT endpoint_name FROM messages WHERE request_id = ? AND purpose = 'delivery' LIMIT 2
-                """), arguments: [requestId]))
+        case .deliveries(let requestId):
+            return .deliveries(try Row.fetchAllCached(db, sql: """
+                SELECT m.id, m.endpoint_id, m.endpoint_name, m.state, m.attempt_count,
+                       json_extract(e.settings, '$.resolution_url') AS resolution_url
+                FROM messages m LEFT JOIN endpoints e ON e.id = m.endpoint_id
+                WHERE m.request_id = ? AND m.purpose = 'delivery' ORDER BY m.created_at, m.id
+                """, arguments: [requestId]).map { row in
+                DeliveryState(messageId: row["id"], endpointId: row["endpoint_id"], endpointName: row["endpoint_name"],
+                              state: try SQLiteRows.decodeEnum(row["state"]), attemptCount: row["attempt_count"],
+                              resolutionURL: row["resolution_url"])
+            })
+        case .capability(let hash):
+            if let row = try Row.fetchOneCached(db, sql: """
+                SELECT \(StoreColumns.qualified(StoreColumns.request, "r")), m.endpoint_name AS delivery_endpoint
+                FROM messages m JOIN requests r ON r.id = m.request_id WHERE m.callback_token_hash = ?
+                """, arguments: [hash]) {
+                return .capability(CapabilityHolder(request: try SQLiteRows.request(row), endpoint: row["delivery_endpoint"]))
+            }
+            return .capability(try request(db, .callbackTokenHash(hash)).map { CapabilityHolder(request: $0, endpoint: nil) })
+        case .votes(let requestId):
+            return .votes(try Row.fetchAllCached(db, sql: "SELECT \(StoreColumns.vote) FROM votes WHERE request_id = ? ORDER BY cast_at, endpoint",
+                                                 arguments: [requestId]).map(SQLiteRows.vote))
+        case .dueForEscalation(let now, let limit):
+            return .requests(try Row.fetchAllCached(db, sql: """
+                SELECT \(StoreColumns.request) FROM requests
+                WHERE state = 'requested' AND next_escalation_at IS NOT NULL AND next_escalation_at <= ? ORDER BY next_escalation_at LIMIT ?
+                """, arguments: [now.timeIntervalSince1970, limit]).map(SQLiteRows.request))
+        case .endpointsById(let ids):
+            guard !ids.isEmpty else { return .endpoints([]) }
+            return .endpoints(try Row.fetchAll(db, sql: """
+                SELECT \(StoreColumns.endpointRead) FROM endpoints WHERE id IN (\(databaseQuestionMarks(count: ids.count)))
+                """, arguments: StatementArguments(ids)).map(SQLiteRows.endpoint))
+        case .requestPage(let query):
+            var (terms, arguments) = filter(query.filterTerms)
+            _ = arguments.append(contentsOf: [query.limit + 1])
+            return .requests(try Row.fetchAll(db, sql: """
+                SELECT \(StoreColumns.qualified(StoreColumns.request, "r")) FROM requests r
+                \(terms.isEmpty ? "" : "WHERE \(terms)") ORDER BY r.created_at DESC, r.id DESC LIMIT ?
+                """, arguments: arguments).map(SQLiteRows.request))
         case .timeline(let key):
             return .timeline(try timeline(db, key))
         case .dueForExpiry(let now, let limit):
@@ -135,6 +170,28 @@ extension SQLiteDriver {
                 """, arguments: [cutoff.timeIntervalSince1970, limit]))
         case .sessionRevoked(let nonce):
             return .flag(try Int.fetchOneCached(db, sql: "SELECT 1 FROM console_revocations WHERE nonce = ?", arguments: [nonce]) != nil)
+        case .minuteActivity(let since):
+            var activity = MinuteActivity()
+            let cutoff = since.timeIntervalSince1970
+            for row in try Row.fetchAll(db, sql: MinuteActivity.attemptsSQL, arguments: [cutoff]) {
+                activity.addAttempts(minute: row[0], outcome: row[1], count: row[2])
+            }
+            for row in try Row.fetchAll(db, sql: MinuteActivity.deadSQL, arguments: [cutoff]) { activity.addDead(minute: row[0], count: row[1]) }
+            for row in try Row.fetchAll(db, sql: MinuteActivity.latencySQL, arguments: [cutoff]) {
+                activity.addLatency(minute: row[0], bucket: row[1], count: row[2])
+            }
+            return .minuteActivity(activity)
+
+        case .auditHead:
+            guard let row = try Row.fetchOneCached(db, sql: "SELECT seq, hash FROM audit_head WHERE id = 1") else {
+                throw StoreError.conflict("the audit trail's head row is missing: the database was changed by hand; restore it from a backup")
+            }
+            return .auditHead(AuditHead(seq: row["seq"], hash: row["hash"]))
+        case .auditEntries(let query):
+            var (terms, arguments) = filter(query.filterTerms)
+            _ = arguments.append(contentsOf: [query.limit])
+            return .auditEntries(try Row.fetchAll(db, sql: "SELECT \(StoreColumns.audit) FROM audit_log WHERE \(terms) ORDER BY seq LIMIT ?",
+                                                  arguments: arguments).map(SQLiteRows.auditEntry))
         }
     }
 
@@ -149,6 +206,9 @@ extension SQLiteDriver {
         case .correlationId(let id, let kind):
             row = try Row.fetchOneCached(db, sql: "\(select) WHERE correlation_id = ? AND (? IS NULL OR kind = ?)",
                                          arguments: [id, kind?.rawValue, kind?.rawValue])
+        case .idOrCorrelationId(let key):
+            row = try Row.fetchOneCached(db, sql: "\(select) WHERE id = ? OR correlation_id = ? ORDER BY id = ? DESC LIMIT 1",
+                                         arguments: [key, key, key])
         case .approvalRequestId(let id):
             row = try Row.fetchOneCached(db, sql: """
                 \(select) WHERE approval_request_id = ? ORDER BY state IN \(RequestState.openStatesSQL) DESC, created_at DESC LIMIT 1
@@ -176,8 +236,12 @@ extension SQLiteDriver {
                            outcome: CallbackRecord.Outcome(rawValue: row["outcome"]) ?? .ignored, endpoint: row["endpoint"],
                            actor: row["actor"], state: RequestState(rawValue: row["state"]) ?? .requested, excerpt: row["excerpt"])
         }
+        let votes = try Row.fetchAllCached(db, sql: "SELECT \(StoreColumns.vote) FROM votes WHERE request_id = ? ORDER BY cast_at, endpoint",
+                                           arguments: [request.id]).map(SQLiteRows.vote)
+        let audit = try Row.fetchAllCached(db, sql: "SELECT \(StoreColumns.audit) FROM audit_log WHERE request_id = ? ORDER BY seq",
+                                           arguments: [request.id]).map(SQLiteRows.auditEntry)
         return RequestTimeline(request: request, messages: messages.map { MessageTimeline(message: $0, attempts: byMessage[$0.id] ?? []) },
-                               callbacks: callbacks)
+                               callbacks: callbacks, votes: votes, audit: audit)
     }
 
     static func deadLetters(_ db: Database, _ query: DeadLetterQuery) throws -> [DeadLetter] {
@@ -200,12 +264,18 @@ extension SQLiteDriver {
 
     /// The dead-letter filters (`DeadLetterQuery.filterTerms`) as one WHERE clause with its arguments.
     static func deadLetterFilter(_ query: DeadLetterQuery) -> (String, StatementArguments) {
+        filter(query.filterTerms)
+    }
+
+    /// Filter terms (each `?` standing for its next value) as one WHERE clause with its arguments.
+    static func filter(_ filterTerms: [(sql: String, values: [DeadLetterQuery.FilterValue])]) -> (String, StatementArguments) {
         var arguments: StatementArguments = []
-        let terms = query.filterTerms.map { term in
+        let terms = filterTerms.map { term in
             for value in term.values {
                 switch value {
                 case .text(let text): _ = arguments.append(contentsOf: [text])
                 case .seconds(let seconds): _ = arguments.append(contentsOf: [seconds])
+                case .integer(let number): _ = arguments.append(contentsOf: [number])
                 }
             }
             return term.sql

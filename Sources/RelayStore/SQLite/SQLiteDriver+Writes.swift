@@ -29,22 +29,23 @@ extension SQLiteDriver {
             try db.cachedExecute(sql: "UPDATE endpoints SET enabled = 0, disabled_reason = ?, updated_at = ? WHERE id = ?",
                                  arguments: [reason, at.timeIntervalSince1970, id])
 
-        case .insertRequest(let request, let tokenHash):
-            try db.cachedExecute(sql: "INSERT INTO requests (\(StoreColumns.request), callback_token_hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        case .insertRequest(let request, let nextEscalationAt):
+            try db.cachedExecute(sql: "INSERT INTO requests (\(StoreColumns.request), next_escalation_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                                  arguments: [
                                      request.id, request.kind.rawValue, request.correlationId, request.approvalRequestId, request.tool,
                                      request.state.rawValue, request.payload, request.callbackURL, request.deadline.timeIntervalSince1970,
                                      request.decisionReason, request.decidedAt?.timeIntervalSince1970, request.createdAt.timeIntervalSince1970,
                                      request.updatedAt.timeIntervalSince1970, request.decisionActor, request.decisionResult?.encoded(),
-                                     request.controlPlaneState, request.flag, tokenHash,
+                                     request.controlPlaneState, request.flag, try StoreColumns.lifecycle(request.lifecycle),
+                                     nextEscalationAt?.timeIntervalSince1970,
                                  ])
         case .insertMessage(let message):
-            try db.cachedExecute(sql: "INSERT INTO messages (\(StoreColumns.message)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", arguments: [
+            try db.cachedExecute(sql: "INSERT INTO messages (\(StoreColumns.message)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", arguments: [
                 message.id, message.requestId, message.endpointId, message.endpointName, message.purpose.rawValue,
                 message.url, message.body, message.state.rawValue, message.attemptCount,
                 message.dueAt.timeIntervalSince1970, message.deadline.timeIntervalSince1970, message.deadReason?.rawValue,
                 message.lastError, message.createdAt.timeIntervalSince1970, message.updatedAt.timeIntervalSince1970,
-                message.sink?.rawValue,
+                message.sink?.rawValue, message.callbackTokenHash,
             ])
         case .insertIdempotency(let record, let requestId, let at):
             try db.cachedExecute(sql: """
@@ -71,12 +72,39 @@ extension SQLiteDriver {
         case .recordControlPlaneAnswer(let requestId, let answer, let at):
             try db.cachedExecute(sql: "UPDATE requests SET control_plane_state = ?, flag = COALESCE(?, flag), updated_at = ? WHERE id = ?",
                                  arguments: [answer.state, answer.flag, at.timeIntervalSince1970, requestId])
+        case .supersedeDeliveries(let requestId, let at):
+            try db.cachedExecute(sql: """
+                UPDATE messages SET state = 'superseded', lease_owner = NULL, updated_at = ?
+                WHERE request_id = ? AND purpose = 'delivery' AND state = 'pending'
+                """, arguments: [at.timeIntervalSince1970, requestId])
+            return .count(db.changesCount)
+        case .insertVote(let requestId, let vote):
+            try db.cachedExecute(sql: "INSERT INTO votes (request_id, \(StoreColumns.vote)) VALUES (?, ?, ?, ?, ?, ?, ?)", arguments: [
+                requestId, vote.endpoint, vote.decision.rawValue, vote.reason, vote.actor, vote.path.rawValue, vote.castAt.timeIntervalSince1970,
+            ])
+        case .recordEscalation(let requestId, let lifecycle, let nextAt, let at):
+            try db.cachedExecute(sql: "UPDATE requests SET lifecycle = ?, next_escalation_at = ?, updated_at = ? WHERE id = ?",
+                                 arguments: [try StoreColumns.lifecycle(lifecycle), nextAt?.timeIntervalSince1970, at.timeIntervalSince1970, requestId])
+        case .appendAudit(let entries):
+            for entry in entries {
+                let record = entry.record
+                try db.cachedExecute(sql: "INSERT INTO audit_log (\(StoreColumns.audit)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", arguments: [
+                    entry.seq, record.recordedAtMs, record.kind, record.requestId, record.correlationId, record.path, record.endpoint,
+                    record.actor, record.decision, record.reason, record.bodySHA256, entry.previousHash, entry.hash,
+                ])
+            }
+            if let last = entries.last {
+                try db.cachedExecute(sql: "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", arguments: [last.seq, last.hash])
+            }
+        case .notifyDecided:
+            break  // `run` collects these and signals after the commit
 
         case .claimDeliveries(let endpoint, let owner, let now, let leaseUntil, let take):
             let seconds = now.timeIntervalSince1970
             return .claimed(try Row.fetchAllCached(db, sql: """
                 UPDATE messages
-                SET state = 'inflight', lease_owner = ?, lease_token = lease_token + 1, due_at = ?, updated_at = ?, url = ?
+                SET state = 'inflight', lease_owner = ?, lease_token = lease_token + 1, due_at = ?, updated_at = ?,
+                    url = CASE WHEN purpose = 'delivery' THEN ? ELSE url END
                 WHERE id IN (
                     SELECT id FROM messages
                     WHERE endpoint_id = ? AND state IN ('pending', 'inflight') AND due_at <= ? AND deadline > ?
@@ -112,9 +140,12 @@ extension SQLiteDriver {
                 SET state = ?, attempt_count = attempt_count + 1, due_at = ?, lease_owner = NULL,
                     dead_reason = ?, dead_at = ?, last_error = ?, updated_at = ?
                 WHERE id = ? AND lease_token = ? AND state = 'inflight'
-                RETURNING request_id, endpoint_id
+                RETURNING request_id, endpoint_id, endpoint_name, purpose
                 """, arguments: [record.state.rawValue, record.dueAt, record.deadReason?.rawValue, record.deadAt,
-                                 error, record.now, id, leaseToken]).map { FencedMessage(requestId: $0["request_id"], endpointId: $0["endpoint_id"]) })
+                                 error, record.now, id, leaseToken]).map {
+                FencedMessage(requestId: $0["request_id"], endpointId: $0["endpoint_id"], endpointName: $0["endpoint_name"],
+                              purpose: try SQLiteRows.decodeEnum($0["purpose"]))
+            })
         case .insertAttempt(let attempt):
             try db.cachedExecute(sql: """
                 INSERT INTO attempts (message_id, number, started_at, duration_ms, status_code, error, response_excerpt, outcome)
@@ -187,6 +218,7 @@ extension SQLiteDriver {
             let messages = db.changesCount
             try db.execute(sql: "DELETE FROM idempotency_keys WHERE request_id IN (\(placeholders))", arguments: arguments)
             try db.execute(sql: "DELETE FROM callback_events WHERE request_id IN (\(placeholders))", arguments: arguments)
+            try db.execute(sql: "DELETE FROM votes WHERE request_id IN (\(placeholders))", arguments: arguments)
             try db.execute(sql: "DELETE FROM requests WHERE id IN (\(placeholders))", arguments: arguments)
             return .purged(PurgeResult(requests: db.changesCount, messages: messages, attempts: attempts))
         case .revokeSession(let nonce, let expiresAt, let now):

@@ -10,6 +10,7 @@ public final class SQLiteDriver: StoreDriver {
     let pool: DatabasePool
     let committer: GroupCommitter
     let logger: Logger
+    let decisions = DecisionBroadcast()
 
     /// How hard SQLite works to make a commit durable.
     public enum Synchronous: String, Sendable {
@@ -37,19 +38,27 @@ public final class SQLiteDriver: StoreDriver {
 
     public func perform<Result: Sendable>(_ step: StoreStep<Result>, access: StoreAccess) async throws -> Result {
         switch access {
-        case .write: try await committer.write { db in try Self.run(step, db) }
-        case .read: try await pool.read { db in try Self.run(step, db) }
+        case .write:
+            let (result, decided) = try await committer.write { db in try Self.run(step, db) }
+            // Only now is the decision visible to a reader: a waiter woken earlier would read the old state.
+            if !decided.isEmpty { decisions.yield(decided) }
+            return result
+        case .read:
+            return try await pool.read { db in try Self.run(step, db) }.result
         }
     }
 
-    /// The chain of steps, in the one transaction `db` is in.
-    static func run<Result>(_ first: StoreStep<Result>, _ db: Database) throws -> Result {
+    /// The chain of steps, in the one transaction `db` is in; with the requests it resolved (`notifyDecided`).
+    static func run<Result>(_ first: StoreStep<Result>, _ db: Database) throws -> (result: Result, decided: [String]) {
         var step = first
+        var decided: [String] = []
         while true {
             switch step {
             case .read(let query, let next): step = try next(try answer(query, db))
-            case .write(let writes, let next): step = try next(try writes.map { try execute($0, db) })
-            case .done(let result): return result
+            case .write(let writes, let next):
+                for case .notifyDecided(let id) in writes { decided.append(id) }
+                step = try next(try writes.map { try execute($0, db) })
+            case .done(let result): return (result, decided)
             }
         }
     }
@@ -76,5 +85,11 @@ public final class SQLiteDriver: StoreDriver {
     /// One process owns the file: the in-process wake-up already covers every due message.
     public func dueSignals() -> AsyncStream<Void> {
         AsyncStream { $0.finish() }
+    }
+
+    /// Decisions committed by this process (the one `serve` that owns the file; a command-line cancel beside it is
+    /// found by the waiters' own re-reads).
+    public func decisionSignals() -> AsyncStream<String> {
+        decisions.subscribe()
     }
 }

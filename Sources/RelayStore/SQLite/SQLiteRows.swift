@@ -32,6 +32,7 @@ enum SQLiteRows {
         request.decisionResult = (row["decision_result"] as Data?).flatMap(JSONValue.parse)
         request.controlPlaneState = row["control_plane_state"]
         request.flag = row["flag"]
+        request.lifecycle = try StoreColumns.lifecycle(row["lifecycle"] as String?)
         return request
     }
 
@@ -43,8 +44,21 @@ enum SQLiteRows {
             dueAt: date(row["due_at"]), deadline: date(row["deadline"]),
             deadReason: try (row["dead_reason"] as String?).map(decodeEnum), lastError: row["last_error"],
             createdAt: date(row["created_at"]), updatedAt: date(row["updated_at"]),
-            sink: try (row["sink"] as String?).map(decodeEnum)
+            sink: try (row["sink"] as String?).map(decodeEnum), callbackTokenHash: row["callback_token_hash"]
         )
+    }
+
+    static func vote(_ row: Row) throws -> Vote {
+        Vote(endpoint: row["endpoint"], decision: try decodeEnum(row["decision"]), reason: row["reason"], actor: row["actor"],
+             path: try decodeEnum(row["path"]), castAt: date(row["cast_at"]))
+    }
+
+    static func auditEntry(_ row: Row) throws -> AuditEntry {
+        AuditEntry(seq: row["seq"], record: AuditRecord(
+            kind: row["kind"], recordedAtMs: row["recorded_at_ms"], requestId: row["request_id"],
+            correlationId: row["correlation_id"], path: row["path"], endpoint: row["endpoint"], actor: row["actor"],
+            decision: row["decision"], reason: row["reason"], bodySHA256: row["body_sha256"]
+        ), previousHash: row["previous_hash"], hash: row["hash"])
     }
 
     static func attempt(_ row: Row) throws -> Attempt {

@@ -179,6 +179,51 @@ public enum Migrations {
             "ALTER TABLE endpoints DROP COLUMN timeout_ms",
             "ALTER TABLE endpoints DROP COLUMN concurrency",
         ]),
+        // SPEC §12. A request keeps its quorum and escalation whole (`RequestLifecycle`), and when its next step is
+        // due; the list pages by creation. Each delivery has its own capability, so a vote names its endpoint.
+        // Votes are counted per endpoint; the audit trail is a hash chain whose head row serializes appends.
+        Migration("v10-lifecycle", [
+            "ALTER TABLE requests ADD COLUMN lifecycle TEXT",
+            "ALTER TABLE requests ADD COLUMN next_escalation_at {real}",
+            "CREATE INDEX requests_escalation_due ON requests(next_escalation_at) WHERE state = 'requested' AND next_escalation_at IS NOT NULL",
+            "CREATE INDEX requests_by_created ON requests(created_at, id)",
+            "ALTER TABLE messages ADD COLUMN callback_token_hash TEXT",
+            "CREATE UNIQUE INDEX messages_by_callback_token ON messages(callback_token_hash) WHERE callback_token_hash IS NOT NULL",
+            """
+            CREATE TABLE votes (
+                request_id TEXT NOT NULL REFERENCES requests(id) ON DELETE CASCADE,
+                endpoint TEXT NOT NULL,
+                decision TEXT NOT NULL,
+                reason TEXT,
+                actor TEXT,
+                path TEXT NOT NULL,
+                cast_at {real} NOT NULL,
+                PRIMARY KEY (request_id, endpoint)
+            )
+            """,
+            // Not tied to requests: the trail outlives the retention purge.
+            """
+            CREATE TABLE audit_log (
+                seq {bigint} PRIMARY KEY,
+                recorded_at_ms {bigint} NOT NULL,
+                kind TEXT NOT NULL,
+                request_id TEXT NOT NULL,
+                correlation_id TEXT NOT NULL,
+                path TEXT NOT NULL,
+                endpoint TEXT,
+                actor TEXT,
+                decision TEXT NOT NULL,
+                reason TEXT,
+                body_sha256 TEXT,
+                previous_hash TEXT NOT NULL,
+                hash TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX audit_log_by_request ON audit_log(request_id)",
+            "CREATE INDEX audit_log_by_time ON audit_log(recorded_at_ms)",
+            "CREATE TABLE audit_head (id INTEGER PRIMARY KEY, seq {bigint} NOT NULL, hash TEXT NOT NULL)",
+            "INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000')",
+        ]),
     ]
 }
 

@@ -25,6 +25,8 @@ struct Endpoints: AsyncParsableCommand {
         @Option(help: "Deliveries in flight at once.") var concurrency: Int?
         @Option(help: "Attempts before a message is dead-lettered.") var maxAttempts: Int?
         @Option(help: "Per-attempt timeout in milliseconds.") var timeoutMs: Int?
+        @Option(help: "Where a signed request.resolved notice goes when a request this endpoint was shown is resolved elsewhere.")
+        var resolutionUrl: String?
 
         func run() async throws {
             guard let parsedRole = EndpointRole(rawValue: role) else { throw ValidationError("--role must be approver or executor") }
@@ -38,7 +40,7 @@ struct Endpoints: AsyncParsableCommand {
             }
             let changes = EndpointChanges(name: name, role: parsedRole, url: url, headers: map, tools: tools,
                                           maxAttempts: maxAttempts.map { .some($0) }, timeoutMs: timeoutMs.map { .some($0) },
-                                          concurrency: concurrency)
+                                          concurrency: concurrency, resolutionURL: resolutionUrl.map { .some($0) })
             try await withApplication(options) { application in printJSON(try await application.createEndpoint(changes)) }
         }
     }

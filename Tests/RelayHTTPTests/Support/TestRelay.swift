@@ -58,7 +58,8 @@ final class TestRelay: Sendable {
         callbackKey: [UInt8] = TestRelay.callbackKey, egress: EgressGuard = EgressGuard(policy: EgressPolicy()),
         circuit: CircuitBreaker = CircuitBreaker(), forwardConcurrency: Int = 16, callbackURLConcurrency: Int = 8,
         callbackSigningSecret: WebhookSecret? = nil, throttle: FailureThrottle? = nil, logger: Logger? = nil,
-        extraForwards: [any ForwardContract] = [], extraCallbacks: [any CallbackContract] = []
+        extraForwards: [any ForwardContract] = [], extraCallbacks: [any CallbackContract] = [],
+        policy: RelayApplication.Policy = RelayApplication.Policy()
     ) async throws -> TestRelay {
         let logger = logger ?? {
             var quiet = Logger(label: "test-relay")
@@ -82,7 +83,7 @@ final class TestRelay: Sendable {
             )
             // The production assembly, with the tests' clock, randomness, policies and a quiet logger.
             let blueprint = RelayBlueprint(
-                host: "127.0.0.1", port: port, settings: relaySettings, policy: RelayApplication.Policy(), routing: routing,
+                host: "127.0.0.1", port: port, settings: relaySettings, policy: policy, routing: routing,
                 dispatcher: DispatcherOptions(forwardConcurrency: forwardConcurrency, pollInterval: .milliseconds(50),
                                               shutdownGrace: shutdownGrace, retry: retry, callbackURLConcurrency: callbackURLConcurrency),
                 egress: egress, throttle: throttle ?? Self.unthrottled(), clock: clock, random: random,

@@ -17,7 +17,7 @@ enum SubmitRule {
 
     /// The writes of a new request: the request, its messages and the answer kept for its key.
     static func writes(_ submit: NewRequest) -> [StoreWrite] {
-        var writes: [StoreWrite] = [.insertRequest(submit.request, callbackTokenHash: submit.callbackTokenHash)]
+        var writes: [StoreWrite] = [.insertRequest(submit.request, nextEscalationAt: submit.request.lifecycle.nextEscalation(createdAt: submit.request.createdAt))]
         writes += submit.messages.map(StoreWrite.insertMessage)
         if let idempotency = submit.idempotency {
             writes.append(.insertIdempotency(idempotency, requestId: submit.request.id, at: submit.request.createdAt))
