@@ -60,4 +60,33 @@ import Testing
         #expect(await woken.value, "no NOTIFY reached the other instance")
         timeout.cancel()
     }
+
+    /// One submit sent again to the other instance while the first is still committing (a client that timed out
+    /// and retried): every copy is the one request or its replay, never "correlation_id taken" by itself.
+    @Test func theSameKeyOnTwoInstancesAtOnceIsOneRequestAndItsReplays() async throws {
+        let (one, two) = try await twoInstances()
+        let endpoint = makeEndpoint("a")
+        try await one.createEndpoint(endpoint)
+        var outcomes: [String: Int] = [:]
+        for round in 0..<150 {
+            let results = try await withThrowingTaskGroup(of: String.self) { group in
+                for copy in 0..<8 {
+                    let store = copy.isMultiple(of: 2) ? one : two
+                    group.addTask {
+                        switch try await store.submit(makeRequest("same-\(round)", endpoints: [endpoint], key: "key-\(round)")) {
+                        case .created: "created"
+                        case .replayed: "replayed"
+                        case .correlationIdTaken: "correlation id taken"
+                        case .keyReused: "key reused"
+                        case .approvalRequestIdOpen: "approval request id open"
+                        }
+                    }
+                }
+                return try await group.reduce(into: [String]()) { $0.append($1) }
+            }
+            #expect(results.filter { $0 == "created" }.count == 1, "round \(round): \(results)")
+            for result in results { outcomes[result, default: 0] += 1 }
+        }
+        #expect(Set(outcomes.keys) == ["created", "replayed"], "\(outcomes)")
+    }
 }

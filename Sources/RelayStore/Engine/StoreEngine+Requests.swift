@@ -9,12 +9,20 @@ extension StoreEngine {
             // A key seen before answers at once: the replay reads nothing else.
             if let kept { return .done(SubmitRule.conflict(submit, kept: kept, sameCorrelationId: nil, openWithApprovalRequestId: nil)!) }
             return .read(.requestWithCorrelationId(submit.request.correlationId)) { taken in
-                try Self.optionalRead(openQuery, { try $0.request }) { open in
-                    if let conflict = SubmitRule.conflict(submit, kept: nil, sameCorrelationId: try taken.request,
-                                                          openWithApprovalRequestId: open) {
-                        return .done(conflict)
+                let sameCorrelationId = try taken.request
+                // PostgreSQL reads each statement at its own moment: the same key's submit on another instance may have
+                // committed between the two reads. The key, read again once its request is seen, tells that replay from a
+                // conflict.
+                let rereadKey = sameCorrelationId == nil ? nil : keyQuery
+                return try Self.optionalRead(rereadKey, { try $0.answer }) { keptMeanwhile in
+                    if let keptMeanwhile { return .done(SubmitRule.conflict(submit, kept: keptMeanwhile, sameCorrelationId: nil, openWithApprovalRequestId: nil)!) }
+                    return try Self.optionalRead(openQuery, { try $0.request }) { open in
+                        if let conflict = SubmitRule.conflict(submit, kept: nil, sameCorrelationId: sameCorrelationId,
+                                                              openWithApprovalRequestId: open) {
+                            return .done(conflict)
+                        }
+                        return .finish(SubmitRule.writes(submit), .created(submit.request))
                     }
-                    return .finish(SubmitRule.writes(submit), .created(submit.request))
                 }
             }
         })
