@@ -39,6 +39,11 @@ let package = Package(
         // The configuration's providers (environment with a key mapping, the file's values, the defaults), precedence
         // and secret redaction. Already in the graph through Hummingbird and AsyncHTTPClient; no traits needed.
         .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0", traits: []),
+        // Spans (SPEC §14): the ecosystem's tracing API, which Hummingbird and AsyncHTTPClient already speak.
+        .package(url: "https://github.com/apple/swift-distributed-tracing", from: "1.7.3"),
+        // Their OTLP export, configured by the standard OTEL_* variables. HTTP only: the gRPC trait would add grpc-swift
+        // (about 190 more files to build) for a transport every collector also takes over HTTP.
+        .package(url: "https://github.com/swift-otel/swift-otel", from: "1.6.0", traits: ["OTLPHTTP"]),
     ],
     targets: [
         .target(
@@ -73,6 +78,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -80,7 +86,7 @@ let package = Package(
         // parsing, its forward body and headers, and what its answers mean. Registered in `Contracts`.
         .target(
             name: "RelayContracts",
-            dependencies: ["RelayCore"],
+            dependencies: ["RelayCore", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         // The use cases between delivery and the doors: submit, decide, endpoint and dead-letter administration,
@@ -113,6 +119,7 @@ let package = Package(
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -134,6 +141,8 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "OTel", package: "swift-otel"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -18,10 +18,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get install -y -qq "${missing[@]}"
 fi
 # The official Standard Webhooks library (the tests verify signatures with it), an OpenAPI validator,
-# PyYAML (deploy checks), the Prometheus client's text parser (metrics tests), schemathesis (API fuzzing)
-# and Selenium (the console's browser test).
+# PyYAML (deploy checks), the Prometheus client's text parser (metrics tests), schemathesis (API fuzzing),
+# Selenium (the console's browser test) and the OpenTelemetry project's protobuf definitions (the tests' OTLP receiver).
 for module in standardwebhooks:standardwebhooks openapi_spec_validator:openapi-spec-validator yaml:PyYAML \
-              prometheus_client:prometheus-client schemathesis:schemathesis selenium:selenium; do
+              prometheus_client:prometheus-client schemathesis:schemathesis selenium:selenium \
+              opentelemetry.proto:opentelemetry-proto; do
   if ! python3 -c "import ${module%%:*}" 2>/dev/null; then
     echo "installing the ${module#*:} Python package"
     python3 -m pip install --quiet "${module#*:}" 2>/dev/null \

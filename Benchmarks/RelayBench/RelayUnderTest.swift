@@ -32,10 +32,17 @@ final class RelayUnderTest: @unchecked Sendable {
             "RELAY_CALLBACK_KEY": Data(repeating: 3, count: 32).base64EncodedString(),
             "RELAY_ENDPOINT_CONCURRENCY": "64",
         ].merging(extra) { $1 }
+        // OTEL_* of the benchmark's own environment reach the relay: the same run with and without trace export
+        // measures what tracing costs.
+            .merging(ProcessInfo.processInfo.environment.filter { $0.key.hasPrefix("OTEL_") }) { $1 }
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         let relay = RelayUnderTest(process: process, base: "http://127.0.0.1:\(port)", database: database)
         for _ in 0..<600 {
+            // A relay that refuses its configuration exits at once; say so instead of waiting for it.
+            guard process.isRunning else {
+                throw BenchError("the relay at \(binary) exited with status \(process.terminationStatus) before it was ready on \(database); run it by hand to see why")
+            }
             if (try? await HTTP.send(http, .GET, relay.base + "/readyz")) == 200 { return relay }
             try await Task.sleep(for: .milliseconds(50))
         }

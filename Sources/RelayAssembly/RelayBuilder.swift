@@ -28,6 +28,9 @@ public struct RelayBlueprint: Sendable {
     public var random: any RandomSource
     /// The callback doors behind the shared token (the forward contracts are in `routing.planner`).
     public var callbackContracts: [any CallbackContract]
+    /// Spans, and the exporter's service when they are exported (SPEC §14).
+    public var tracing: RelayTracing = .off
+    public var tracingService: (any Service)?
 
     public init(host: String, port: Int, settings: RelaySettings, policy: RelayApplication.Policy, routing: DeliveryRouting,
                 dispatcher: DispatcherOptions, retention: RetentionOptions = RetentionOptions(), egress: EgressGuard,
@@ -71,13 +74,14 @@ public struct AssembledRelay: Sendable {
         let dispatcher = Dispatcher(
             store: store, deliverer: HTTPDeliverer(client: client, egress: blueprint.egress, bodyLimit: blueprint.settings.maxBodyBytes),
             clock: blueprint.clock, random: blueprint.random, options: blueprint.dispatcher, routing: blueprint.routing, wake: wake,
-            metrics: metrics, logger: loggers("relay.dispatcher")
+            metrics: metrics, logger: loggers("relay.dispatcher"), tracing: blueprint.tracing
         )
         let retention = RetentionSweeper(store: store, clock: blueprint.clock, options: blueprint.retention, metrics: metrics,
                                          logger: loggers("relay.retention"))
         let decisions = DecisionWatch(store: store, waiters: application.waiters)
         let dependencies = RelayDependencies(application: application, settings: blueprint.settings, metricsRegistry: metricsRegistry,
-                                             throttle: blueprint.throttle, callbackContracts: blueprint.callbackContracts)
+                                             throttle: blueprint.throttle, callbackContracts: blueprint.callbackContracts,
+                                             tracing: blueprint.tracing)
         let router: Router<RelayRequestContext>
         do {
             router = try RelayRouter.build(dependencies)
@@ -98,8 +102,10 @@ public struct AssembledRelay: Sendable {
         self.metricsRegistry = metricsRegistry
         self.client = client
         self.group = ServiceGroup(configuration: .init(
-            // Shut down last to first: the waits for decisions end first, so that none holds the server's stop.
-            services: [.init(service: retention), .init(service: dispatcher), .init(service: app), .init(service: decisions)],
+            // Shut down last to first: the waits for decisions end first, so that none holds the server's stop; the span
+            // exporter, first, stops last and sends the spans of everything that stopped before it.
+            services: (blueprint.tracingService.map { [ServiceGroupConfiguration.ServiceConfiguration(service: $0)] } ?? [])
+                + [.init(service: retention), .init(service: dispatcher), .init(service: app), .init(service: decisions)],
             gracefulShutdownSignals: gracefulShutdownSignals, logger: logger
         ))
     }

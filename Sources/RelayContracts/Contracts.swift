@@ -7,23 +7,52 @@ public struct ControlPlaneSettings: Sendable, Equatable {
     public var format: String
     /// Sent as `X-Codex-MCP-Token` (codex-k8s).
     public var token: String?
-    /// `whsec_…`: signs its forwards.
+    /// `whsec_…`: signs its forwards (native).
     public var secret: WebhookSecret?
+    /// `control_plane.secret` as configured: kodex's HMAC key is the secret's text itself.
+    public var rawSecret: String?
+    /// kodex: the `{callback_source}` of its external-callback path, which its operator allows.
+    public var callbackSource: String
 
-    public init(url: String, format: String, token: String? = nil, secret: WebhookSecret? = nil) {
+    public init(url: String, format: String, token: String? = nil, secret: WebhookSecret? = nil, rawSecret: String? = nil,
+                callbackSource: String = "webhook-relay") {
         self.url = url
         self.format = format
         self.token = token
-        self.secret = secret
+        self.secret = secret ?? rawSecret.flatMap { WebhookSecret($0) }
+        self.rawSecret = rawSecret ?? secret?.description
+        self.callbackSource = callbackSource
     }
+}
+
+/// A control-plane format: its name, its contract, and what its settings must hold.
+public struct ControlPlaneFormat: Sendable {
+    public var name: String
+    public var make: @Sendable (ControlPlaneSettings) -> any ForwardContract
+    /// What is missing or wrong in the settings for this format, naming the setting; nil when they will do.
+    public var problem: @Sendable (ControlPlaneSettings) -> String?
 }
 
 /// The one place the wire contracts are registered: a new contract is a folder beside these and a line here.
 public enum Contracts {
     /// The control-plane formats `control_plane.format` may name, each making its forward contract.
-    public static let controlPlaneFormats: [(name: String, make: @Sendable (ControlPlaneSettings) -> any ForwardContract)] = [
-        ("codex-k8s", { CodexK8sForwards(settings: $0) }),
-        ("native", { NativeForwards(settings: $0) }),
+    public static let controlPlaneFormats: [ControlPlaneFormat] = [
+        ControlPlaneFormat(name: "codex-k8s", make: { CodexK8sForwards(settings: $0) }, problem: { settings in
+            settings.rawSecret != nil && settings.secret == nil ? "control_plane.secret must be whsec_ followed by the base64 of 24 to 64 bytes" : nil
+        }),
+        ControlPlaneFormat(name: "native", make: { NativeForwards(settings: $0) }, problem: { settings in
+            settings.rawSecret != nil && settings.secret == nil ? "control_plane.secret must be whsec_ followed by the base64 of 24 to 64 bytes" : nil
+        }),
+        ControlPlaneFormat(name: "kodex", make: { KodexForwards(settings: $0) }, problem: { settings in
+            guard let secret = settings.rawSecret else {
+                return "control_plane.secret (RELAY_CONTROL_PLANE_SECRET) is required with format kodex: integration-gateway refuses unsigned callbacks; use the value of its KODEX_EXTERNAL_CALLBACK_SECRET"
+            }
+            if let problem = SecretStrength.problem(secret, minimumBytes: SecretStrength.minimumTokenBytes) { return "control_plane.secret \(problem)" }
+            guard settings.callbackSource.range(of: "^[a-z0-9][a-z0-9-]{1,62}$", options: .regularExpression) != nil else {
+                return "control_plane.callback_source must be 2 to 63 lowercase letters, digits and '-', starting with a letter or digit (kodex's pattern)"
+            }
+            return nil
+        }),
     ]
 
     /// The callback doors behind the shared callback token.

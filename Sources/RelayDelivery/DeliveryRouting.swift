@@ -37,10 +37,13 @@ public struct DeliveryRouting: Sendable {
             // To the endpoint's resolution URL, as its deliveries go: its headers, signed with its secret.
             return Target(body: message.body, headers: endpoint?.headers ?? [:],
                           secrets: (endpoint?.activeSecrets(at: now) ?? []).compactMap { WebhookSecret($0.secret) })
+        case .event:
+            // Signed with `ops.secret`; an event stored before `ops.url` was unset goes unsigned, never with another key.
+            return Target(body: message.body, headers: [:], secrets: planner.events?.secret.map { [$0] } ?? [])
         case .forward:
             // A forward whose contract is no longer configured goes unsigned and without headers, never with another's.
             let contract = planner.contract(for: message.sink)
-            return Target(body: message.body, headers: contract?.headers ?? [:], secrets: contract?.signingSecrets ?? [])
+            return Target(body: message.body, headers: contract?.headers(for: message) ?? [:], secrets: contract?.signingSecrets ?? [])
         }
     }
 
@@ -73,6 +76,13 @@ public struct DeliveryRouting: Sendable {
     func controlPlaneAnswer(to message: Message, answer: DeliveryAnswer, verdict: AnswerClass) -> ControlPlaneAnswer? {
         guard message.purpose == .forward, case .delivered = verdict else { return nil }
         return planner.contract(for: message.sink)?.echo(of: message.body, answer: answer)
+    }
+
+    /// What an answer means: the relay's answer table (SPEC §4), then, for a forward, its contract's own words.
+    func classify(_ message: Message, answer: DeliveryAnswer, now: Date) -> AnswerClass {
+        let verdict = AnswerClassification.classify(answer, now: now, previousError: message.lastError)
+        guard message.purpose == .forward, let contract = planner.contract(for: message.sink) else { return verdict }
+        return contract.classify(answer, table: verdict, now: now)
     }
 
     /// True when the receiver of a forward said it no longer waits for it (contract A's 404, SPEC §16).

@@ -4,6 +4,7 @@ import RelayCore
 import RelayStore
 import ServiceLifecycle
 import Synchronization
+import Tracing
 
 /// Claims due messages in batches and delivers them concurrently, within a global limit and each
 /// endpoint's own limit (enforced by the claim). Never holds a lock or transaction across an HTTP call:
@@ -18,13 +19,15 @@ public final class Dispatcher: Service, Sendable {
     let wake: WakeSignal
     let metrics: RelayMetrics
     let logger: Logger
+    let tracing: RelayTracing
     private let inFlight = Atomic<Int>(0)
     private let stopping = Atomic<Bool>(false)
 
     public init(store: any RelayStore, deliverer: HTTPDeliverer, clock: any RelayClock = SystemClock(),
                 random: any RandomSource = SystemRandom(), options: DispatcherOptions = DispatcherOptions(),
                 routing: DeliveryRouting, wake: WakeSignal, metrics: RelayMetrics = .disabled,
-                logger: Logger = Logger(label: "relay.dispatcher")) {
+                logger: Logger = Logger(label: "relay.dispatcher"), tracing: RelayTracing = .off) {
+        self.tracing = tracing
         self.store = store
         self.deliverer = deliverer
         self.clock = clock
@@ -148,7 +151,7 @@ public final class Dispatcher: Service, Sendable {
             logger.error("escalation sweep failed", metadata: ["error": "\(error)"])
         }
         do {
-            let expired = try await store.deadLetterExpired(now: now)
+            let expired = try await store.deadLetterExpired(now: now, planner: routing.planner)
             if expired > 0 { logger.info("dead-lettered messages past their deadline", metadata: ["count": "\(expired)"]) }
         } catch {
             logger.error("deadline sweep failed", metadata: ["error": "\(error)"])
@@ -164,23 +167,39 @@ public final class Dispatcher: Service, Sendable {
         return true
     }
 
-    /// One attempt of one claimed message, recorded with its next step.
+    /// One attempt of one claimed message, recorded with its next step: a client span, child of the span the message
+    /// was made in, whose context the receiver gets as `traceparent` (SPEC §14).
     func deliver(_ claimed: ClaimedMessage) async {
+        let message = claimed.message
+        await tracing.span(message.purpose.rawValue, parent: message.trace, kind: .client, attributes: [
+            "relay.message_id": message.id, "relay.request_id": message.requestId, "relay.endpoint": message.endpointName,
+            "relay.attempt": String(message.attemptCount + 1), "http.request.method": "POST",
+        ]) { trace, span in
+            await attemptOnce(claimed, trace: trace, span: span)
+        }
+    }
+
+    private func attemptOnce(_ claimed: ClaimedMessage, trace: TraceHeaders?, span: (any Span)?) async {
         let message = claimed.message
         let endpoint = claimed.endpoint
         let policy = endpoint?.settings.policy(over: options.retry) ?? options.retry
         let started = clock.now()
         let wallStart = ContinuousClock.now
-        let target = routing.target(for: message, endpoint: endpoint, at: started)
+        var target = routing.target(for: message, endpoint: endpoint, at: started)
+        if let trace {
+            target.headers["traceparent"] = trace.traceparent
+            target.headers["tracestate"] = trace.tracestate
+        }
         let answer = await deliverer.send(
             url: message.url, messageId: message.id, body: target.body, secrets: target.secrets,
             headers: target.headers, timeout: policy.attemptTimeout, now: started
         )
+        if case .response(let status, _, _) = answer { span?.attributes["http.response.status_code"] = status }
         if Task.isCancelled { return }  // shutdown past its grace: the lease is released, not spent
         let elapsed = ContinuousClock.now - wallStart
         let durationMs = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
         let now = clock.now()
-        let verdict = AnswerClassification.classify(answer, now: now, previousError: message.lastError)
+        let verdict = routing.classify(message, answer: answer, now: now)
         var disposition = policy.disposition(
             after: verdict, attemptNumber: claimed.roundAttempt, now: now, deadline: message.deadline, random: random
         )
@@ -195,12 +214,14 @@ public final class Dispatcher: Service, Sendable {
             messageId: message.id, leaseToken: claimed.leaseToken, attempt: attempt, disposition: disposition,
             disableEndpointReason: disableReason, decision: routing.decision(in: verdict, of: message),
             controlPlaneAnswer: routing.controlPlaneAnswer(to: message, answer: answer, verdict: verdict),
-            requestFailure: routing.requestFailure(of: message, answer: answer)
+            requestFailure: routing.requestFailure(of: message, answer: answer), trace: trace
         )
+        if attempt.outcome != .delivered { span?.setStatus(SpanStatus(code: .error, message: attempt.error)) }
         var metadata: Logger.Metadata = [
             "message_id": "\(message.id)", "request_id": "\(message.requestId)", "endpoint": "\(message.endpointName)",
             "attempt": "\(attempt.number)", "outcome": "\(attempt.outcome.rawValue)", "duration_ms": "\(durationMs)",
         ]
+        if let trace { metadata["trace_id"] = "\(trace.traceID)" }
         if let status = attempt.statusCode { metadata["status"] = "\(status)" }
         if let error = attempt.error { metadata["error"] = "\(error)" }
         do {

@@ -40,6 +40,9 @@ public struct HTTPDeliverer: Sendable {
         // attempt for the whole connect timeout and then report the last socket error.
         configuration.connectionPool.retryConnectionEstablishment = false
         configuration.decompression = .disabled
+        // The relay makes each attempt's span itself, under the parent stored with the message (`RelayTracing`): the
+        // client's own would be a new trace per attempt, and would not send that parent on.
+        configuration.tracing.tracer = nil
         egress.install(on: &configuration)
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }

@@ -19,6 +19,7 @@ public struct RelayMetrics: Sendable {
         public static let callbacks = "relay_callbacks_total"
         public static let forwards = "relay_forwards_total"
         public static let purged = "relay_retention_purged_requests_total"
+        public static let oldestPendingAge = "relay_oldest_pending_age_seconds"
     }
 
     /// How a callback ended, as `/metrics` counts it.
@@ -84,8 +85,13 @@ public struct RelayMetrics: Sendable {
         Counter(label: Name.callbacks, dimensions: [("path", path), ("outcome", outcome.rawValue)], factory: factory).increment()
     }
 
-    /// The outbox gauges, set from an exact count just before a scrape.
-    public func outbox(_ counts: OutboxCounts) {
+    /// The outbox gauges, set from an exact count just before a scrape; the oldest pending age is 0 for a purpose
+    /// with nothing to send, so that an alert on it clears.
+    public func outbox(_ counts: OutboxCounts, now: Date) {
+        for purpose in MessagePurpose.allCases {
+            let age = counts.oldestPending[purpose].map { max(0, now.timeIntervalSince($0)) } ?? 0
+            Gauge(label: Name.oldestPendingAge, dimensions: [("purpose", purpose.rawValue)], factory: factory).record(age)
+        }
         for (state, count) in counts.byState {
             Gauge(label: Name.outbox, dimensions: [("state", state.rawValue)], factory: factory).record(count)
         }

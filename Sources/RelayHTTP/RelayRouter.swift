@@ -20,10 +20,14 @@ public struct RelayDependencies: Sendable {
     public var throttle: FailureThrottle
     /// The callback doors behind the shared callback token.
     public var callbackContracts: [any CallbackContract]
+    /// The submit's and the callbacks' server spans (SPEC §14).
+    public var tracing: RelayTracing
 
     public init(application: RelayApplication, settings: RelaySettings, metricsRegistry: PrometheusCollectorRegistry,
-                throttle: FailureThrottle = FailureThrottle(), callbackContracts: [any CallbackContract] = Contracts.callbacks) {
+                throttle: FailureThrottle = FailureThrottle(), callbackContracts: [any CallbackContract] = Contracts.callbacks,
+                tracing: RelayTracing = .off) {
         self.callbackContracts = callbackContracts
+        self.tracing = tracing
         self.application = application
         self.settings = settings
         self.metricsRegistry = metricsRegistry

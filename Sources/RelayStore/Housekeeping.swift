@@ -6,10 +6,13 @@ import RelayCore
 public struct OutboxCounts: Sendable, Equatable {
     public var byState: [MessageState: Int]
     public var deadByReason: [DeadLetterReason: Int]
+    /// When the oldest message still to send of each purpose was made: "nothing is moving" shows as its age growing.
+    public var oldestPending: [MessagePurpose: Date]
 
-    public init(byState: [MessageState: Int] = [:], deadByReason: [DeadLetterReason: Int] = [:]) {
+    public init(byState: [MessageState: Int] = [:], deadByReason: [DeadLetterReason: Int] = [:], oldestPending: [MessagePurpose: Date] = [:]) {
         self.byState = byState
         self.deadByReason = deadByReason
+        self.oldestPending = oldestPending
     }
 }
 
@@ -41,4 +44,6 @@ extension OutboxCounts {
     }
 
     static let groupedSQL = "SELECT state, dead_reason, count(*) FROM messages GROUP BY state, dead_reason"
+    /// One purpose at a time (`?`), so that each is a seek in `messages_active_by_purpose`, not a scan of the backlog.
+    static let oldestPendingSQL = "SELECT MIN(created_at) FROM messages WHERE state IN ('pending', 'inflight') AND purpose = ?"
 }

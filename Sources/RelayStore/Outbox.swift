@@ -38,11 +38,14 @@ public struct AttemptCompletion: Sendable, Equatable {
     public var controlPlaneAnswer: ControlPlaneAnswer?
     /// A stuck adapter's failure (SPEC §16): applied to the request when no other delivery of it can still succeed.
     public var requestFailure: NormalizedDecision?
+    /// The attempt's span: a decision its answer carries makes forwards that are its children.
+    public var trace: TraceHeaders?
 
     public init(messageId: String, leaseToken: Int64, attempt: Attempt, disposition: MessageDisposition,
                 disableEndpointReason: String? = nil, decision: NormalizedDecision? = nil,
-                controlPlaneAnswer: ControlPlaneAnswer? = nil, requestFailure: NormalizedDecision? = nil) {
+                controlPlaneAnswer: ControlPlaneAnswer? = nil, requestFailure: NormalizedDecision? = nil, trace: TraceHeaders? = nil) {
         self.requestFailure = requestFailure
+        self.trace = trace
         self.messageId = messageId
         self.leaseToken = leaseToken
         self.attempt = attempt

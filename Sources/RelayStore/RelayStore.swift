@@ -74,8 +74,8 @@ public protocol RelayStore: Sendable {
     func reclaimLeases(owner: String, now: Date, instanceTimeout: TimeInterval) async throws -> Int
     /// Returns an owner's in-flight messages to the queue, due now.
     func releaseLeases(owner: String, now: Date) async throws -> Int
-    /// Dead-letters undelivered messages whose deadline has passed.
-    func deadLetterExpired(now: Date) async throws -> Int
+    /// Dead-letters undelivered messages whose deadline has passed (each an operational event, when `planner` has them).
+    func deadLetterExpired(now: Date, planner: ForwardPlanner) async throws -> Int
     /// The earliest due time of a claimable message, if any.
     func nextDueAt() async throws -> Date?
 
@@ -114,6 +114,10 @@ public protocol RelayStore: Sendable {
     func dueSignals() -> AsyncStream<Void>
     /// Yields the id of each request a committed transaction resolved, on every instance sharing the store.
     func decisionSignals() -> AsyncStream<String>
+
+    /// Writes a consistent copy of the store to a new file at `path` while the relay runs (SQLite; a PostgreSQL
+    /// store refuses: `pg_dump` is its backup).
+    func backup(to path: String) async throws -> BackupSummary
 }
 
 extension RelayStore {
@@ -130,12 +134,14 @@ public enum StoreError: Error, Equatable, Sendable {
     case busy(String)
     /// The database cannot be reached right now; the caller may try again.
     case unavailable(String)
+    /// This store does not do that (a PostgreSQL store's backup); the message says what does.
+    case unsupported(String)
 }
 
 extension StoreError: CustomStringConvertible {
     public var description: String {
         switch self {
-        case .notFound(let message), .conflict(let message), .busy(let message), .unavailable(let message): message
+        case .notFound(let message), .conflict(let message), .busy(let message), .unavailable(let message), .unsupported(let message): message
         }
     }
 }

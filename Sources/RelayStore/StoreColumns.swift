@@ -8,11 +8,12 @@ enum StoreColumns {
         """
     static let request = """
         id, kind, correlation_id, approval_request_id, tool, state, payload, callback_url, deadline,
-        decision_reason, decided_at, created_at, updated_at, decision_actor, decision_result, control_plane_state, flag, lifecycle
+        decision_reason, decided_at, created_at, updated_at, decision_actor, decision_result, control_plane_state, flag, lifecycle, control_plane_ref,
+        traceparent, tracestate
         """
     static let message = """
         id, request_id, endpoint_id, endpoint_name, purpose, url, body, state, attempt_count, due_at, deadline,
-        dead_reason, last_error, created_at, updated_at, sink, callback_token_hash
+        dead_reason, last_error, created_at, updated_at, sink, callback_token_hash, traceparent, tracestate
         """
     static let callbackEvent = "received_at, path, decision, outcome, endpoint, actor, state, excerpt"
     static let vote = "endpoint, decision, reason, actor, path, cast_at"

@@ -8,7 +8,7 @@ struct WebhookRelay: AsyncParsableCommand {
         commandName: "webhook-relay",
         abstract: "A durable relay for approval workflows.",
         version: RelayVersion.current,
-        subcommands: [Serve.self, Migrate.self, Endpoints.self, Requests.self, DeadLetters.self, Audit.self, SampleAdapter.self, SampleControlPlane.self],
+        subcommands: [Serve.self, Migrate.self, Endpoints.self, Requests.self, DeadLetters.self, Audit.self, Backup.self, Restore.self, SampleAdapter.self, SampleControlPlane.self],
         defaultSubcommand: Serve.self
     )
 }

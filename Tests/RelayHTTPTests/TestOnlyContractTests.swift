@@ -14,11 +14,11 @@ struct PlainTextContract: ForwardContract, CallbackContract {
 
     var sink: ForwardSink { ForwardSink(rawValue: "plain-text") }
     var requirement: String { "send approval_request_id for the plain-text control plane" }
-    func receives(callbackURL: String?, approvalRequestId: Int64?) -> Bool { approvalRequestId != nil }
-    func forward(of request: RelayRequest, _ decision: NormalizedDecision, at now: Date) -> Forward {
+    func receives(_ target: ForwardTarget) -> Bool { target.approvalRequestId != nil }
+    func forward(of request: RelayRequest, _ decision: NormalizedDecision, at now: Date, messageId: String) -> Forward? {
         Forward(name: "plain-text", url: controlPlane + "/plain", body: ["line": .string("\(request.correlationId) \(decision.decision.rawValue)")])
     }
-    var headers: [String: String] { ["X-Plain-Contract": "1"] }
+    func headers(for message: Message) -> [String: String] { ["X-Plain-Contract": "1"] }
     var signingSecrets: [WebhookSecret] { [] }
     func echo(of sent: Data, answer: DeliveryAnswer) -> ControlPlaneAnswer? {
         guard case .response(_, _, let body) = answer, let seen = JSONValue.parse(body)?["seen"]?.stringValue else { return nil }

@@ -113,9 +113,9 @@ import Testing
         let endpoint = makeEndpoint("a")
         try await store.createEndpoint(endpoint)
         _ = try await store.submit(makeRequest("c1", endpoints: [endpoint], deadline: t0.addingTimeInterval(60)))
-        #expect(try await store.deadLetterExpired(now: t0.addingTimeInterval(59)) == 0)
+        #expect(try await store.deadLetterExpired(now: t0.addingTimeInterval(59), planner: noForwards) == 0)
         #expect(try await store.claimDue(now: t0.addingTimeInterval(60), owner: "one", limit: 1, lease: lease).isEmpty)
-        #expect(try await store.deadLetterExpired(now: t0.addingTimeInterval(60)) == 1)
+        #expect(try await store.deadLetterExpired(now: t0.addingTimeInterval(60), planner: noForwards) == 1)
         let page = try await store.deadLetters(DeadLetterQuery(reason: .deadline))
         #expect(page.items.count == 1)
     }

@@ -67,7 +67,7 @@ import Testing
         _ = try await store.expireDue(now: t0.addingTimeInterval(7200), planner: ForwardPlanner(contracts: noForwards.contracts, forwardWindow: 60), limit: 10)
         // The expired forward to the callback URL is still owed until its own deadline dead-letters it.
         #expect(try await store.purgeFinished(before: t0.addingTimeInterval(9000), limit: 10) == PurgeResult())
-        #expect(try await store.deadLetterExpired(now: t0.addingTimeInterval(8000)) == 1)
+        #expect(try await store.deadLetterExpired(now: t0.addingTimeInterval(8000), planner: noForwards) == 1)
         #expect(try await store.purgeFinished(before: t0.addingTimeInterval(9000), limit: 10) == PurgeResult(requests: 1, messages: 2, attempts: 1))
         #expect(try await store.outboxCounts() == OutboxCounts(byState: [.pending: 0, .inflight: 0, .delivered: 0, .dead: 0, .abandoned: 0, .superseded: 0],
                                                                deadByReason: [.permanent: 0, .exhausted: 0, .deadline: 0]))

@@ -80,14 +80,21 @@ import Testing
         if !recorded.contains("v2-attempts-by-time") {
             statements.append("DROP INDEX attempts_by_started_at")
         }
-        // None of the earlier list's versions had v9 (its endpoints had a column per setting) or v10.
-        statements += Self.beforeLifecycle + Self.beforeEndpointSettings
+        // None of the earlier list's versions had v9 (its endpoints had a column per setting), v10 or v11.
+        statements += Self.beforeEcosystem + Self.beforeLifecycle + Self.beforeEndpointSettings
         if !recorded.contains("v3-hardening") {
             statements += ["DROP INDEX requests_open_by_approval_request_id", "DROP INDEX messages_inflight_by_owner",
                            "DROP TABLE console_revocations", "DROP TABLE callback_events", "DROP TABLE instances"]
         }
         return statements
     }
+
+    /// The schema as v10 left it, from one that v11 made.
+    static let beforeEcosystem = [
+        "DROP INDEX messages_active_by_purpose", "ALTER TABLE requests DROP COLUMN control_plane_ref",
+        "ALTER TABLE requests DROP COLUMN traceparent", "ALTER TABLE requests DROP COLUMN tracestate",
+        "ALTER TABLE messages DROP COLUMN traceparent", "ALTER TABLE messages DROP COLUMN tracestate",
+    ]
 
     /// The schema as v9 left it, from one that v10 made.
     static let beforeLifecycle = [

@@ -46,7 +46,7 @@ extension RelayApplication {
             logger.warning("decision refused: no such request", metadata: [
                 "lookup": "\(lookup.logValue)", "decision": "\(decision.decision.rawValue)", "via": "\(via)", "outcome": "unknown",
             ])
-            throw RelayError.notFound(source.door == nil ? "no request with id or correlation_id \(lookup.logValue)" : "no request for this callback (\(via))")
+            throw RelayError.notFound(source.door == nil ? "no request with \(lookup.logValue)" : "no request for this callback (\(via))")
         }
         return outcome
     }

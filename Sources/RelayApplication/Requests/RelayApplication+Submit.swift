@@ -30,7 +30,7 @@ public struct SubmitKey: Sendable {
 extension RelayApplication {
     /// Stores a validated submission with one delivery per target endpoint, durably, and wakes the dispatcher.
     /// `api` names the door in metrics and logs.
-    public func submit(_ submission: Submission, key: SubmitKey?, api: String) async throws -> SubmitResult {
+    public func submit(_ submission: Submission, key: SubmitKey?, api: String, trace: TraceHeaders? = nil) async throws -> SubmitResult {
         // The checks that need no I/O first.
         try Self.requireDeliverableCallback(submission)
         try requireSink(submission)
@@ -39,7 +39,8 @@ extension RelayApplication {
         let now = clock.now()
         let timeout = submission.timeoutSec.map(TimeInterval.init) ?? policy.defaultRequestTimeout
         let lifecycle = try Self.lifecycle(of: submission, targets: endpoints, among: all, timeout: timeout)
-        var newRequest = makeRequest(submission, endpoints: endpoints, lifecycle: lifecycle, deadline: now.addingTimeInterval(timeout), now: now)
+        var newRequest = makeRequest(submission, endpoints: endpoints, lifecycle: lifecycle, deadline: now.addingTimeInterval(timeout), now: now,
+                                     trace: trace)
         let answer = APIJSON.encode(SubmitAnswer(
             id: newRequest.request.id, correlationId: submission.correlationId, approvalRequestId: submission.approvalRequestId,
             kind: submission.kind.rawValue, state: newRequest.request.state.rawValue, deadline: newRequest.request.deadline,
@@ -50,10 +51,12 @@ extension RelayApplication {
         case .created(let created):
             wake.signal()
             metrics.submitted(kind: created.kind, api: api)
-            logger.info("request accepted", metadata: [
+            var metadata: Logger.Metadata = [
                 "request_id": "\(created.id)", "correlation_id": "\(created.correlationId)", "kind": "\(created.kind.rawValue)",
                 "messages": "\(newRequest.messages.count)", "door": "\(api)",
-            ])
+            ]
+            if let trace { metadata["trace_id"] = "\(trace.traceID)" }
+            logger.info("request accepted", metadata: metadata)
             return .accepted(created, answer: answer)
         case .replayed(let status, let body):
             return .replayed(status: status, body: body)
@@ -95,9 +98,15 @@ extension RelayApplication {
         return matching
     }
 
-    /// A decision must have somewhere to go (SPEC §6): the request's own callback, or the control plane.
+    /// A decision must have somewhere to go (SPEC §6): the request's own callback, or the control plane; and
+    /// where it goes, it must be deliverable (a control plane's reference of the form it needs).
     func requireSink(_ submission: Submission) throws {
-        if routing.planner.hasSink(callbackURL: submission.callbackURL, approvalRequestId: submission.approvalRequestId) { return }
+        let target = ForwardTarget(callbackURL: submission.callbackURL, approvalRequestId: submission.approvalRequestId,
+                                   controlPlaneRef: submission.controlPlaneRef)
+        if let refusal = routing.planner.refusal(of: target) {
+            throw RelayError(.refused, code: "control_plane_ref_refused", refusal.message, field: refusal.field)
+        }
+        if routing.planner.hasSink(target) { return }
         let requirements = routing.planner.contracts.map(\.requirement).filter { !$0.isEmpty }
         let hint = requirements.count > 1 ? requirements.joined(separator: ", or ")
             : "send callback.url, or configure a control plane (RELAY_CONTROL_PLANE_URL)"
@@ -163,7 +172,8 @@ extension RelayApplication {
 
     /// The request and one delivery message per endpoint, all due now, each with its own capability URL
     /// (`DeliveryFactory`): the delivered body's `callback.url` and `timeout_sec` are completed at send time.
-    func makeRequest(_ submission: Submission, endpoints: [Endpoint], lifecycle: RequestLifecycle, deadline: Date, now: Date) -> NewRequest {
+    func makeRequest(_ submission: Submission, endpoints: [Endpoint], lifecycle: RequestLifecycle, deadline: Date, now: Date,
+                     trace: TraceHeaders?) -> NewRequest {
         let requestId = Identifier.make("req", at: now)
         var request = RelayRequest(
             id: requestId, kind: submission.kind, correlationId: submission.correlationId,
@@ -171,8 +181,10 @@ extension RelayApplication {
             callbackURL: submission.callbackURL, deadline: deadline, createdAt: now, updatedAt: now
         )
         request.lifecycle = lifecycle
+        request.controlPlaneRef = submission.controlPlaneRef
+        request.trace = trace
         let body = DeliveryFactory.body(payload: submission.payload, requestId: requestId)
-        let messages = routing.deliveries.deliveries(requestId: requestId, body: body, to: endpoints, deadline: deadline, now: now)
+        let messages = routing.deliveries.deliveries(requestId: requestId, body: body, to: endpoints, deadline: deadline, now: now, trace: trace)
         return NewRequest(request: request, messages: messages, idempotency: nil)
     }
 

@@ -43,6 +43,8 @@ public struct RelayConfiguration: Sendable {
     public var declaredEndpoints: [EndpointChanges]
     /// `endpoints_prune`: endpoints the file no longer declares are disabled rather than handed back to the API.
     public var pruneEndpoints: Bool
+    /// `ops.url` and `ops.secret`: where operational events go (SPEC §14).
+    public var events: OperationalEvents?
 
     public enum DatabaseLocation: Equatable, Sendable {
         case sqlite(path: String)
@@ -99,9 +101,11 @@ public struct RelayConfiguration: Sendable {
         var controlPlane: ControlPlaneSettings?
         if let url = values.string("control_plane.url") {
             let format = try values.choice("control_plane.format")
-            let secret = values.string("control_plane.secret")
-            if let secret, WebhookSecret(secret) == nil {
-                throw ConfigurationError("control_plane.secret must be whsec_ followed by the base64 of 24 to 64 bytes")
+            let settings = ControlPlaneSettings(url: url, format: format, token: values.string("control_plane.token"),
+                                                rawSecret: values.string("control_plane.secret"),
+                                                callbackSource: values.string("control_plane.callback_source") ?? "webhook-relay")
+            if let problem = Contracts.controlPlaneFormats.first(where: { $0.name == format })?.problem(settings) {
+                throw ConfigurationError("\(problem) (control_plane.format \(format))")
             }
             if let token = values.string("control_plane.token"),
                let problem = SecretStrength.problem(token, minimumBytes: SecretStrength.minimumTokenBytes) {
@@ -110,8 +114,10 @@ public struct RelayConfiguration: Sendable {
             if let problem = DeliveryURL.problem(url) ?? DeliveryURL.refusal(url) {
                 throw ConfigurationError("control_plane.url (from \(values.origin("control_plane.url"))) \(problem)")
             }
-            controlPlane = ControlPlaneSettings(url: url, format: format, token: values.string("control_plane.token"),
-                                                secret: secret.flatMap(WebhookSecret.init))
+            controlPlane = settings
+        } else if values.string("control_plane.format") == "kodex" {
+            // Every other format without a URL is the default, which sends nothing; kodex named without one is a mistake.
+            throw ConfigurationError("control_plane.format is kodex but control_plane.url (RELAY_CONTROL_PLANE_URL) is not set: give integration-gateway's base URL")
         }
 
         let retry = RetryPolicy(
@@ -208,8 +214,27 @@ public struct RelayConfiguration: Sendable {
                 try DeclaredEndpoints.read(values.declaredEndpoints, file: $0, environment: environment,
                                            defaultConcurrency: policy.defaultEndpointConcurrency)
             } ?? [],
-            pruneEndpoints: try values.bool("endpoints_prune")
+            pruneEndpoints: try values.bool("endpoints_prune"),
+            events: try Self.events(values, egress: EgressPolicy(mode: egressMode, allow: egressAllow),
+                                    window: TimeInterval(try values.int("forward_deadline_sec")))
         )
+    }
+
+    /// `ops.url` with its secret: a URL the relay delivers to, whose host (when an address) the egress policy allows.
+    static func events(_ values: SettingValues, egress: EgressPolicy, window: TimeInterval) throws -> OperationalEvents? {
+        guard let url = values.string("ops.url") else {
+            if values.string("ops.secret") != nil { throw ConfigurationError("ops.secret is set without ops.url: set both, or neither") }
+            return nil
+        }
+        let origin = values.origin("ops.url")
+        if let problem = DeliveryURL.problem(url) ?? DeliveryURL.refusal(url) { throw ConfigurationError("ops.url (from \(origin)) \(problem)") }
+        if let host = URL(string: url)?.host, let address = IPAddress(host), let refusal = egress.refusal(for: address) {
+            throw ConfigurationError("ops.url (from \(origin)) is refused by the egress policy: \(refusal)")
+        }
+        guard let text = values.string("ops.secret"), let secret = WebhookSecret(text) else {
+            throw ConfigurationError("ops.url needs ops.secret (RELAY_OPS_SECRET), whsec_ followed by the base64 of 24 to 64 random bytes: the events are signed")
+        }
+        return OperationalEvents(url: url, secret: secret, window: window)
     }
 
     static func throttlePolicy(_ values: SettingValues) throws -> FailureThrottle.Policy {
@@ -225,10 +250,9 @@ public struct RelayConfiguration: Sendable {
     /// beside the database (created once, mode 0600), so capability URLs survive restarts.
     public func loadCallbackKey() throws -> [UInt8] {
         if let callbackKey { return callbackKey }
-        guard case .sqlite(let path) = database else {
+        guard let file = callbackKeyFile else {
             throw ConfigurationError("callback_key (RELAY_CALLBACK_KEY) is required with PostgreSQL: every instance must derive the same callback URLs")
         }
-        let file = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("callback.key")
         if FileManager.default.fileExists(atPath: file.path) {
             // A key file that is there but unusable stops the start: writing a new key would silently change
             // every callback URL adapters hold.
@@ -252,9 +276,15 @@ public struct RelayConfiguration: Sendable {
     public func routing() throws -> DeliveryRouting {
         DeliveryRouting(
             planner: ForwardPlanner(contracts: Contracts.forwards(callbackSigningSecret: callbackSigningSecret, controlPlane: controlPlane),
-                                    forwardWindow: forwardDeadline),
+                                    forwardWindow: forwardDeadline, events: events),
             capability: CallbackCapability(key: try loadCallbackKey(), publicURL: publicURL)
         )
+    }
+
+    /// The key file beside a SQLite database, when the key is not configured (`callback_key`).
+    public var callbackKeyFile: URL? {
+        guard callbackKey == nil, case .sqlite(let path) = database else { return nil }
+        return URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("callback.key")
     }
 
     /// `serve`'s hold on a SQLite database (one `serve` per file); nil for PostgreSQL, where instances share.

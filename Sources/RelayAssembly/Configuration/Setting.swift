@@ -42,6 +42,7 @@ struct Setting: Sendable {
         Setting("control_plane.format", "RELAY_CONTROL_PLANE_FORMAT", "codex-k8s", .choice(Contracts.controlPlaneFormats.map(\.name))),
         Setting("control_plane.token", "RELAY_CONTROL_PLANE_TOKEN", nil, .secret),
         Setting("control_plane.secret", "RELAY_CONTROL_PLANE_SECRET", nil, .secret),
+        Setting("control_plane.callback_source", "RELAY_CONTROL_PLANE_CALLBACK_SOURCE", "webhook-relay"),
         Setting("request_timeout_sec", "RELAY_REQUEST_TIMEOUT_SEC", "3600", .int(1...(30 * 86400))),
         Setting("idle_timeout_sec", "RELAY_IDLE_TIMEOUT_SEC", "30", .int(1...3600)),
         Setting("http.request_timeout_ms", "RELAY_HTTP_REQUEST_TIMEOUT_MS", "30000", .int(1000...600_000)),
@@ -82,6 +83,8 @@ struct Setting: Sendable {
         Setting("postgres.operation_timeout_ms", "RELAY_POSTGRES_OPERATION_TIMEOUT_MS", "30000", .int(1000...3_600_000)),
         Setting("log_level", "RELAY_LOG_LEVEL", "info", .choice(["trace", "debug", "info", "notice", "warning", "error", "critical"])),
         Setting("endpoints_prune", "RELAY_ENDPOINTS_PRUNE", "false", .bool),
+        Setting("ops.url", "RELAY_OPS_URL", nil),
+        Setting("ops.secret", "RELAY_OPS_SECRET", nil, .secret),
     ]
 
     static let byKey: [String: Setting] = Dictionary(uniqueKeysWithValues: all.map { ($0.key, $0) })

@@ -11,10 +11,10 @@ public struct CodexK8sForwards: ForwardContract {
     public var sink: ForwardSink { ForwardSink(rawValue: "codex-k8s") }
     public var requirement: String { "send approval_request_id for the configured codex-k8s control plane" }
     /// codex-k8s only knows the requests it numbered.
-    public func receives(callbackURL: String?, approvalRequestId: Int64?) -> Bool { approvalRequestId != nil }
+    public func receives(_ target: ForwardTarget) -> Bool { target.approvalRequestId != nil }
 
     /// An executor's result travels in `reason`.
-    public func forward(of request: RelayRequest, _ decision: NormalizedDecision, at now: Date) -> Forward {
+    public func forward(of request: RelayRequest, _ decision: NormalizedDecision, at now: Date, messageId: String) -> Forward? {
         let role = request.kind == .approval ? "approver" : "executor"
         let base = settings.url.hasSuffix("/") ? String(settings.url.dropLast()) : settings.url
         // codex-k8s knows no cancelled decision: a cancel reaches it as failed, its reason saying so (SPEC §12).
@@ -28,7 +28,7 @@ public struct CodexK8sForwards: ForwardContract {
         ]))
     }
 
-    public var headers: [String: String] { settings.token.map { ["X-Codex-MCP-Token": $0] } ?? [:] }
+    public func headers(for message: Message) -> [String: String] { settings.token.map { ["X-Codex-MCP-Token": $0] } ?? [:] }
     public var signingSecrets: [WebhookSecret] { settings.secret.map { [$0] } ?? [] }
 
     /// The `approval_state` it answered, flagged when it contradicts the decision sent: neither the decision's

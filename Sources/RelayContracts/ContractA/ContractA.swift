@@ -98,8 +98,8 @@ public struct ContractAForwards: ForwardContract {
 
     public var sink: ForwardSink { .callback }
     public var requirement: String { "send callback.url" }
-    public func receives(callbackURL: String?, approvalRequestId: Int64?) -> Bool { callbackURL != nil }
-    public func forward(of request: RelayRequest, _ decision: NormalizedDecision, at now: Date) -> Forward {
+    public func receives(_ target: ForwardTarget) -> Bool { target.callbackURL != nil }
+    public func forward(of request: RelayRequest, _ decision: NormalizedDecision, at now: Date, messageId: String) -> Forward? {
         Forward(name: "callback", url: request.callbackURL ?? "", body: ContractA.body(request, decision))
     }
     public var signingSecrets: [WebhookSecret] { signingSecret.map { [$0] } ?? [] }

@@ -8,9 +8,9 @@ public struct NativeForwards: ForwardContract {
 
     public var sink: ForwardSink { ForwardSink(rawValue: "native") }
     public var requirement: String { "" }
-    public func receives(callbackURL: String?, approvalRequestId: Int64?) -> Bool { true }
+    public func receives(_ target: ForwardTarget) -> Bool { true }
 
-    public func forward(of request: RelayRequest, _ decision: NormalizedDecision, at now: Date) -> Forward {
+    public func forward(of request: RelayRequest, _ decision: NormalizedDecision, at now: Date, messageId: String) -> Forward? {
         let time = JSONValue.string(ISO8601.string(now))
         return Forward(name: "control-plane", url: settings.url, body: .object([
             "type": "decision.resolved",

@@ -6,15 +6,23 @@ public struct ForwardPlanner: Sendable {
     public var contracts: [any ForwardContract]
     /// How long a forward keeps being retried after the decision.
     public var forwardWindow: TimeInterval
+    /// Where operational events go (`ops.url`), when configured.
+    public var events: OperationalEvents?
 
-    public init(contracts: [any ForwardContract], forwardWindow: TimeInterval = 86400) {
+    public init(contracts: [any ForwardContract], forwardWindow: TimeInterval = 86400, events: OperationalEvents? = nil) {
         self.contracts = contracts
         self.forwardWindow = forwardWindow
+        self.events = events
     }
 
     /// True when a request with these properties has somewhere for its decision to go.
-    public func hasSink(callbackURL: String?, approvalRequestId: Int64?) -> Bool {
-        contracts.contains { $0.receives(callbackURL: callbackURL, approvalRequestId: approvalRequestId) }
+    public func hasSink(_ target: ForwardTarget) -> Bool {
+        contracts.contains { $0.receives(target) }
+    }
+
+    /// Why a request with these properties would have a forward that can never be delivered, naming its field.
+    public func refusal(of target: ForwardTarget) -> (field: String, message: String)? {
+        contracts.lazy.filter { $0.receives(target) }.compactMap { $0.refusal(of: target) }.first
     }
 
     /// The contract that built forwards to `sink` (a forward stored without one went to its callback URL).
@@ -25,17 +33,18 @@ public struct ForwardPlanner: Sendable {
 
     /// The forward messages of `decision` for `request`, due at `now`. A cancel by whoever submitted the
     /// request goes only to the request's own callback URL: the control plane that asked knows already (SPEC §12).
-    public func messages(for request: RelayRequest, decision: NormalizedDecision, source: DecisionPath? = nil, now: Date) -> [Message] {
-        let receivers = contracts.filter {
-            $0.receives(callbackURL: request.callbackURL, approvalRequestId: request.approvalRequestId)
-                && (source != .submitter || $0.sink == .callback)
-        }
-        return receivers.map { contract in
-            let forward = contract.forward(of: request, decision, at: now)
+    public func messages(for request: RelayRequest, decision: NormalizedDecision, source: DecisionPath? = nil, now: Date,
+                         trace: TraceHeaders? = nil) -> [Message] {
+        let target = ForwardTarget(request)
+        let receivers = contracts.filter { $0.receives(target) && (source != .submitter || $0.sink == .callback) }
+        return receivers.compactMap { contract in
+            let id = Identifier.make("msg", at: now)
+            guard let forward = contract.forward(of: request, decision, at: now, messageId: id) else { return nil }
             return Message(
-                id: Identifier.make("msg", at: now), requestId: request.id, endpointId: nil, endpointName: forward.name,
+                id: id, requestId: request.id, endpointId: nil, endpointName: forward.name,
                 purpose: .forward, url: forward.url, body: forward.body.encoded(), state: .pending, attemptCount: 0, dueAt: now,
-                deadline: now.addingTimeInterval(forwardWindow), createdAt: now, updatedAt: now, sink: contract.sink
+                deadline: now.addingTimeInterval(forwardWindow), createdAt: now, updatedAt: now, sink: contract.sink,
+                trace: trace ?? request.trace
             )
         }
     }

@@ -20,13 +20,14 @@ public struct DeliveryFactory: Sendable {
     }
 
     /// One pending delivery per endpoint, due now.
-    public func deliveries(requestId: String, body: Data, to endpoints: [Endpoint], deadline: Date, now: Date) -> [Message] {
+    public func deliveries(requestId: String, body: Data, to endpoints: [Endpoint], deadline: Date, now: Date,
+                           trace: TraceHeaders? = nil) -> [Message] {
         endpoints.map { endpoint in
             let id = Identifier.make("msg", at: now)
             return Message(
                 id: id, requestId: requestId, endpointId: endpoint.id, endpointName: endpoint.name, purpose: .delivery,
                 url: endpoint.url, body: body, state: .pending, attemptCount: 0, dueAt: now, deadline: deadline,
-                createdAt: now, updatedAt: now, callbackTokenHash: capability.tokenHash(for: requestId, delivery: id)
+                createdAt: now, updatedAt: now, callbackTokenHash: capability.tokenHash(for: requestId, delivery: id), trace: trace
             )
         }
     }

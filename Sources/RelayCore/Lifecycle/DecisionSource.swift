@@ -26,17 +26,21 @@ public struct DecisionSource: Sendable, Equatable {
     /// The endpoint that decided, when the path tells (a delivery's capability URL, its answer).
     public var endpoint: String?
     public var body: Data?
+    /// The span of the step that decided (a callback's, an attempt's): the forwards it makes are its children.
+    /// Nil: the request's own trace.
+    public var trace: TraceHeaders?
 
-    public init(path: DecisionPath, door: String? = nil, endpoint: String? = nil, body: Data? = nil) {
+    public init(path: DecisionPath, door: String? = nil, endpoint: String? = nil, body: Data? = nil, trace: TraceHeaders? = nil) {
         self.path = path
         self.door = door
         self.endpoint = endpoint
         self.body = body
+        self.trace = trace
     }
 
     /// A callback through `door` (`capability` is the capability URL's, any other a shared-token path's).
-    public static func callback(door: String, endpoint: String? = nil, body: Data) -> DecisionSource {
-        DecisionSource(path: door == "capability" ? .capability : .sharedToken, door: door, endpoint: endpoint, body: body)
+    public static func callback(door: String, endpoint: String? = nil, body: Data, trace: TraceHeaders? = nil) -> DecisionSource {
+        DecisionSource(path: door == "capability" ? .capability : .sharedToken, door: door, endpoint: endpoint, body: body, trace: trace)
     }
 
     public static let expiry = DecisionSource(path: .expiry)

@@ -24,12 +24,14 @@ public struct Message: Sendable, Equatable {
     /// For a delivery: the hash of its own callback capability (SPEC §12: every vote names its endpoint). Nil on
     /// deliveries stored before capabilities were per delivery: those carry their request's capability URL.
     public var callbackTokenHash: String?
+    /// The span this message's attempts are children of: the submit's for a delivery, the deciding step's for a forward.
+    public var trace: TraceHeaders?
 
     public init(
         id: String, requestId: String, endpointId: String?, endpointName: String, purpose: MessagePurpose,
         url: String, body: Data, state: MessageState, attemptCount: Int, dueAt: Date, deadline: Date,
         deadReason: DeadLetterReason? = nil, lastError: String? = nil, createdAt: Date, updatedAt: Date,
-        sink: ForwardSink? = nil, callbackTokenHash: String? = nil
+        sink: ForwardSink? = nil, callbackTokenHash: String? = nil, trace: TraceHeaders? = nil
     ) {
         self.id = id
         self.requestId = requestId
@@ -48,11 +50,12 @@ public struct Message: Sendable, Equatable {
         self.updatedAt = updatedAt
         self.sink = sink
         self.callbackTokenHash = callbackTokenHash
+        self.trace = trace
     }
 }
 
 /// Why a message exists.
-public enum MessagePurpose: String, Sendable, Codable {
+public enum MessagePurpose: String, Sendable, Codable, CaseIterable {
     /// A request delivered to an approver or executor endpoint.
     case delivery
     /// A decision forwarded to the control plane.
@@ -60,6 +63,8 @@ public enum MessagePurpose: String, Sendable, Codable {
     /// A `request.resolved` notice to an endpoint's `resolution_url` (SPEC §12): the request it was shown was
     /// resolved elsewhere, so its UI can retract the question.
     case notice
+    /// An operational event to `ops.url` (SPEC §14).
+    case event
 }
 
 /// Where a message is in the outbox.

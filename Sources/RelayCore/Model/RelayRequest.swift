@@ -27,6 +27,11 @@ public struct RelayRequest: Sendable, Equatable {
     public var flag: String?
     /// Quorum and escalation (SPEC §12); `.standard` when the submit asked for neither.
     public var lifecycle: RequestLifecycle = .standard
+    /// The control plane's own reference for the request, when it gave one (`control_plane_ref`: kodex's
+    /// interaction request id, SPEC §13).
+    public var controlPlaneRef: String?
+    /// The trace the submit continued or started (SPEC §14): every later step of the request joins it.
+    public var trace: TraceHeaders?
 
     public init(
         id: String, kind: RequestKind, correlationId: String, approvalRequestId: Int64?, tool: String,

@@ -16,6 +16,8 @@ public struct Submission: Sendable, Equatable {
     public var minApprovals: Int?
     /// `escalation`: whom to ask next when nobody decided in time, in order.
     public var escalation: [EscalationRequest] = []
+    /// `control_plane_ref`: the control plane's own reference for the request (kodex's interaction request id).
+    public var controlPlaneRef: String?
 }
 
 /// One escalation step as submitted: seconds after submit, and endpoint names.

@@ -21,7 +21,7 @@ public enum SubmissionValidator {
     /// Longest request timeout: 30 days.
     public static let maxTimeoutSec = 30 * 24 * 3600
     /// Fields only the native door knows; they are not passed on to adapters.
-    static let nativeOnlyFields = ["kind", "endpoints", "approval_policy", "escalation"]
+    static let nativeOnlyFields = ["kind", "endpoints", "approval_policy", "escalation", "control_plane_ref"]
     /// Most escalation steps of one request.
     public static let maxEscalationSteps = 10
 
@@ -52,17 +52,19 @@ public enum SubmissionValidator {
             var endpointNames: [String]?
             var minApprovals: Int?
             var escalation: [EscalationRequest] = []
+            var controlPlaneRef: String?
             if case .native = door {
                 approvalRequestId = try self.approvalRequestId(object)
                 endpointNames = try self.endpointNames(object)
                 minApprovals = try self.minApprovals(object, kind: kind)
                 escalation = try self.escalation(object)
+                controlPlaneRef = try self.controlPlaneRef(object)
                 for field in nativeOnlyFields { object.removeValue(forKey: field) }
             }
             return .success(Submission(
                 kind: kind, correlationId: correlationId, approvalRequestId: approvalRequestId, tool: tool,
                 payload: .object(object), callbackURL: callback, timeoutSec: timeout, endpointNames: endpointNames,
-                minApprovals: minApprovals, escalation: escalation
+                minApprovals: minApprovals, escalation: escalation, controlPlaneRef: controlPlaneRef
             ))
         } catch let error as SubmissionError {
             return .failure(error)
@@ -212,6 +214,17 @@ public enum SubmissionValidator {
 
     /// The most distinct endpoints one request may name (SPEC §11).
     public static let maxEndpoints = 32
+
+    /// `control_plane_ref`: 1 to 256 visible ASCII characters (whether the configured control plane can use it is
+    /// its contract's to say).
+    private static func controlPlaneRef(_ object: [String: JSONValue]) throws -> String? {
+        guard let value = object["control_plane_ref"], value != .null else { return nil }
+        guard let text = value.stringValue, (1...256).contains(text.utf8.count),
+              text.unicodeScalars.allSatisfy({ (0x21...0x7E).contains($0.value) }) else {
+            throw SubmissionError(field: "control_plane_ref", "control_plane_ref must be 1 to 256 visible ASCII characters (the control plane's own id of the request)")
+        }
+        return text
+    }
 
     /// `approval_policy: {"min_approvals": N}`: approvals only, N ≥ 1 (whether that many endpoints receive the
     /// request is checked where they are known).

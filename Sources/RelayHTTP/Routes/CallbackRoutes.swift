@@ -8,6 +8,7 @@ import RelayContracts
 import RelayCore
 import RelayDelivery
 import RelayStore
+import Tracing
 
 /// The callback paths of SPEC §5: the per-request capability URL, and the paths of every registered callback
 /// contract behind the shared token. Each contract reads its bodies into a decision; every decision then
@@ -35,7 +36,9 @@ struct CallbackRoutes {
             if let correlationId, correlationId != target.correlationId {
                 throw APIError.badRequest("correlation_id does not match the request of this callback URL", field: "correlation_id")
             }
-            return try await decide(.id(target.id), decision, source: .callback(door: "capability", endpoint: holder.endpoint, body: body))
+            return try await traced(request, request: target, door: "capability") { trace in
+                try await decide(.id(target.id), decision, source: .callback(door: "capability", endpoint: holder.endpoint, body: body, trace: trace))
+            }
         }
     }
 
@@ -50,9 +53,33 @@ struct CallbackRoutes {
                     case .correlationId(let id, let kind): .correlationId(id, kind: kind)
                     case .approvalRequestId(let id): .approvalRequestId(id)
                     }
-                    return try await decide(lookup, decision, source: .callback(door: contract.door, body: body))
+                    // The request's own trace is its span's parent: read it only when spans are made.
+                    let named = dependencies.tracing.enabled ? try await dependencies.store.request(lookup) : nil
+                    return try await traced(request, request: named, door: contract.door) { trace in
+                        try await decide(lookup, decision, source: .callback(door: contract.door, body: body, trace: trace))
+                    }
                 }
             }
+        }
+    }
+
+    /// A callback in its server span (SPEC §14): a child of the adapter's span when the callback carries one of the
+    /// request's own trace, else of the request's stored context, so the human's answer joins the submit's trace
+    /// however much later it comes. Its forwards are the span's children.
+    func traced(_ request: Request, request target: RelayRequest?, door: String,
+                _ body: (TraceHeaders?) async throws -> Response) async throws -> Response {
+        let incoming = request.headers.traceHeaders
+        let parent: TraceHeaders?
+        if let target {
+            parent = incoming.flatMap { $0.traceID == target.trace?.traceID ? $0 : nil } ?? target.trace ?? incoming
+        } else {
+            // Not read (tracing off): the decision's forwards take the request's own trace in the store.
+            parent = dependencies.tracing.enabled ? incoming : nil
+        }
+        return try await dependencies.tracing.span("callback", parent: parent, kind: .server, attributes: [
+            "http.request.method": "POST", "relay.door": door, "relay.request_id": target?.id ?? "",
+        ]) { trace, _ in
+            try await body(trace)
         }
     }
 

@@ -8,6 +8,7 @@ import RelayContracts
 import RelayCore
 import RelayDelivery
 import RelayStore
+import Tracing
 
 /// `POST /approve` and `POST /execute`: the relay as a drop-in approver / executor for yaml-mcp-server
 /// (SPEC §3.2). It answers as an async adapter does, in the adapters' own body shapes.
@@ -15,11 +16,15 @@ struct DropInRoutes {
     let dependencies: RelayDependencies
 
     func register(on group: RouterGroup<RelayRequestContext>) {
-        group.post("/approve") { request, context in
-            await respond(request, context.logger, kind: .approval) { try await accept(request, kind: .approval) }
-        }
-        group.post("/execute") { request, context in
-            await respond(request, context.logger, kind: .execution) { try await accept(request, kind: .execution) }
+        group.post("/approve") { request, context in await door(request, context, kind: .approval, path: "/approve") }
+        group.post("/execute") { request, context in await door(request, context, kind: .execution, path: "/execute") }
+    }
+
+    /// A drop-in submit in its server span, which continues the caller's trace (SPEC §14).
+    func door(_ request: Request, _ context: RelayRequestContext, kind: RequestKind, path: String) async -> Response {
+        await dependencies.tracing.span("submit", parent: request.headers.traceHeaders, kind: .server,
+                                        attributes: ["http.request.method": "POST", "http.route": path]) { trace, _ in
+            await respond(request, context.logger, kind: kind) { try await accept(request, kind: kind, trace: trace) }
         }
     }
 
@@ -38,7 +43,7 @@ struct DropInRoutes {
         }
     }
 
-    func accept(_ request: Request, kind: RequestKind) async throws -> Response {
+    func accept(_ request: Request, kind: RequestKind, trace: TraceHeaders?) async throws -> Response {
         let body = try await request.collectBody(limit: dependencies.settings.maxBodyBytes)
         let submission: Submission
         switch SubmissionValidator.validate(body, door: .dropIn(kind)) {
@@ -46,10 +51,10 @@ struct DropInRoutes {
         case .failure(let error): throw APIError.badRequest(error.message, field: error.field)
         }
         // The adapters' own refusal of a submit without callback.url: 400 in their shape (the native door's is 422 no_sink).
-        guard dependencies.routing.planner.hasSink(callbackURL: submission.callbackURL, approvalRequestId: nil) else {
+        guard dependencies.routing.planner.hasSink(ForwardTarget(callbackURL: submission.callbackURL)) else {
             throw APIError.badRequest("callback.url is required for async \(kind == .approval ? "approval" : "execution")", field: "callback.url")
         }
-        switch try await dependencies.application.submit(submission, key: nil, api: "drop-in") {
+        switch try await dependencies.application.submit(submission, key: nil, api: "drop-in", trace: trace) {
         case .accepted(let created, _):
             return AdapterAnswer.pending(kind: kind, correlationId: created.correlationId)
         case .correlationIdTaken(let existing) where existing.kind != kind:

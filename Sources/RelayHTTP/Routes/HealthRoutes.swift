@@ -4,6 +4,7 @@ import HTTPTypes
 import Logging
 import NIOCore
 import Prometheus
+import RelayCore
 import RelayDelivery
 import RelayStore
 
@@ -29,7 +30,7 @@ struct HealthRoutes {
         }
         router.get("/metrics") { _, _ in
             // The outbox gauges are counted now, so a scrape always sees the store as it is.
-            dependencies.metrics.outbox(try await dependencies.store.outboxCounts())
+            dependencies.metrics.outbox(try await dependencies.store.outboxCounts(), now: dependencies.clock.now())
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
             let body = dependencies.metricsRegistry.emitToBuffer()

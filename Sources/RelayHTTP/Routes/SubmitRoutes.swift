@@ -5,7 +5,9 @@ import Logging
 import NIOCore
 import RelayApplication
 import RelayCore
+import RelayDelivery
 import RelayStore
+import Tracing
 
 /// `POST /api/v1/requests`: the native submit (SPEC §3.1).
 struct SubmitRoutes {
@@ -13,11 +15,15 @@ struct SubmitRoutes {
 
     func register(on group: RouterGroup<RelayRequestContext>) {
         group.post("/requests") { request, _ in
-            try await submit(request)
+            // The submit's server span continues the caller's trace (SPEC §14); its context is stored with the request.
+            try await dependencies.tracing.span("submit", parent: request.headers.traceHeaders, kind: .server,
+                                                attributes: ["http.request.method": "POST", "http.route": "/api/v1/requests"]) { trace, _ in
+                try await submit(request, trace: trace)
+            }
         }
     }
 
-    func submit(_ request: Request) async throws -> Response {
+    func submit(_ request: Request, trace: TraceHeaders?) async throws -> Response {
         guard let key = request.headers[.idempotencyKey], !key.isEmpty else {
             throw APIError.badRequest("the Idempotency-Key header is required: send the same key when you retry this submit", field: "Idempotency-Key")
         }
@@ -31,7 +37,7 @@ struct SubmitRoutes {
         case .failure(let error): throw APIError.badRequest(error.message, field: error.field)
         }
         let application = dependencies.application
-        switch try await application.submit(submission, key: SubmitKey(key: key, bodyHash: Fingerprint.sha256Hex(body)), api: "native") {
+        switch try await application.submit(submission, key: SubmitKey(key: key, bodyHash: Fingerprint.sha256Hex(body)), api: "native", trace: trace) {
         case .accepted(let created, let answer):
             // `Prefer: wait=N` (SPEC §12): the decision itself when it comes in time, else the usual 202.
             if let asked = PreferWait.seconds(in: request.headers) {

@@ -16,4 +16,6 @@ public protocol StoreDriver: Sendable {
     func dueSignals() -> AsyncStream<Void>
     /// Yields the id of each request whose `notifyDecided` write committed, in this process or another sharing the database.
     func decisionSignals() -> AsyncStream<String>
+    /// Writes a consistent copy of the database to a new file at `path` while it is in use (SPEC §17).
+    func backup(to path: String) async throws -> BackupSummary
 }

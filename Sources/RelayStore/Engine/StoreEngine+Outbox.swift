@@ -75,10 +75,15 @@ extension StoreEngine {
             if let answer = completion.controlPlaneAnswer {
                 writes.append(.recordControlPlaneAnswer(requestId: fenced.requestId, answer, at: now))
             }
+            if case .dead(let reason) = completion.disposition {
+                let note = DeadLetterNote(messageId: completion.messageId, requestId: fenced.requestId, endpoint: fenced.endpointName,
+                                          purpose: fenced.purpose, attempts: completion.attempt.number, lastError: completion.attempt.error)
+                writes += EventRule.deadLettered(note, reason: reason, events: planner.events, now: now)
+            }
             return .write(writes) { _ in
                 try Self.supersedeIfResolved(completion, fenced: fenced, now: now) {
                     try Self.applyAnswerDecisions(completion, fenced: fenced, planner: planner, now: now) {
-                        try Self.moveCircuit(completion, fenced: fenced, circuit: circuit, now: now)
+                        try Self.moveCircuit(completion, fenced: fenced, circuit: circuit, events: planner.events, now: now)
                     }
                 }
             }
@@ -101,13 +106,13 @@ extension StoreEngine {
     /// On a request that needs several approvals each is that endpoint's vote (SPEC §12).
     private static func applyAnswerDecisions(_ completion: AttemptCompletion, fenced: FencedMessage, planner: ForwardPlanner, now: Date,
                                              then next: @escaping @Sendable () throws -> StoreStep<Bool>) throws -> StoreStep<Bool> {
-        let source = DecisionSource(path: .synchronousAnswer, endpoint: fenced.endpointName)
+        let source = DecisionSource(path: .synchronousAnswer, endpoint: fenced.endpointName, trace: completion.trace)
         let failed: @Sendable () throws -> StoreStep<Bool> = {
             guard let failure = completion.requestFailure else { return try next() }
             return .read(.request(.id(fenced.requestId), lock: true)) { found in
                 guard let request = try found.request else { return try next() }
                 let fail: @Sendable () throws -> StoreStep<Bool> = {
-                    try decision(failure, on: request, source: source, planner: planner, now: now).then { _ in try next() }
+                    try decisionStep(failure, on: request, source: source, planner: planner, now: now).then { _ in try next() }
                 }
                 if request.lifecycle.needsVotes { return try fail() }
                 return .read(.liveDeliveries(requestId: fenced.requestId, excluding: completion.messageId)) { live in
@@ -118,16 +123,19 @@ extension StoreEngine {
         guard let verdict = completion.decision else { return try failed() }
         return .read(.request(.id(fenced.requestId), lock: true)) { found in
             guard let request = try found.request else { return try failed() }
-            return try decision(verdict, on: request, source: source, planner: planner, now: now).then { _ in try failed() }
+            return try decisionStep(verdict, on: request, source: source, planner: planner, now: now).then { _ in try failed() }
         }
     }
 
     /// The endpoint's circuit after a delivery's attempt, and its disabling after a 410. A notice to an endpoint's
     /// `resolution_url` moves neither: it is not the endpoint's delivery address.
     private static func moveCircuit(_ completion: AttemptCompletion, fenced: FencedMessage, circuit: CircuitBreaker,
-                                    now: Date) throws -> StoreStep<Bool> {
+                                    events: OperationalEvents?, now: Date) throws -> StoreStep<Bool> {
         guard let endpointId = fenced.endpointId, fenced.purpose == .delivery else { return .done(true) }
-        let disable: [StoreWrite] = completion.disableEndpointReason.map { [.disableEndpoint(id: endpointId, reason: $0, at: now)] } ?? []
+        let disable: [StoreWrite] = completion.disableEndpointReason.map { reason in
+            [.disableEndpoint(id: endpointId, reason: reason, at: now)]
+                + EventRule.endpoint(.endpointDisabled, fenced, detail: ["reason": .string(reason)], events: events, now: now)
+        } ?? []
         return .read(.circuit(endpointId: endpointId)) { reading in
             var writes: [StoreWrite] = []
             if let stored = try reading.circuit,
@@ -135,6 +143,17 @@ extension StoreEngine {
                                            previousFailures: stored.consecutiveFailures, nextProbeAt: stored.nextProbeAt, now: now) {
                 writes.append(.setCircuit(endpointId: endpointId, consecutiveFailures: changed.consecutiveFailures,
                                           nextProbeAt: changed.nextProbeAt))
+                switch (stored.nextProbeAt, changed.nextProbeAt) {
+                case (nil, let probe?):
+                    writes += EventRule.endpoint(.circuitOpened, fenced, detail: [
+                        "consecutive_failures": .integer(Int64(changed.consecutiveFailures)), "next_probe_at": .string(ISO8601.string(probe)),
+                        "last_error": .optional(completion.attempt.error),
+                    ], events: events, now: now)
+                case (.some, nil):
+                    writes += EventRule.endpoint(.circuitClosed, fenced, detail: [:], events: events, now: now)
+                default:
+                    break
+                }
             }
             return .finish(writes + disable, true)
         }
@@ -163,8 +182,11 @@ extension StoreEngine {
         })
     }
 
-    public func deadLetterExpired(now: Date) async throws -> Int {
-        try await write(.write([.deadLetterPastDeadline(now: now)]) { .done(try $0[0].count) })
+    public func deadLetterExpired(now: Date, planner: ForwardPlanner) async throws -> Int {
+        try await write(.write([.deadLetterPastDeadline(now: now)]) { answers in
+            let notes = try answers[0].deadLettered
+            return .finish(notes.flatMap { EventRule.deadLettered($0, reason: .deadline, events: planner.events, now: now) }, notes.count)
+        })
     }
 
     public func nextDueAt() async throws -> Date? {

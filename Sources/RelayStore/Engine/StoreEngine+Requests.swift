@@ -57,7 +57,7 @@ extension StoreEngine {
         // request are serialized whichever instance received them.
         try await write(.read(.request(target, lock: true)) { found in
             guard let request = try found.request else { return .done(.notFound) }
-            return Self.decision(decision, on: request, source: source, planner: planner, now: now)
+            return Self.decisionStep(decision, on: request, source: source, planner: planner, now: now)
         })
     }
 
@@ -70,7 +70,7 @@ extension StoreEngine {
     private static func expire(_ due: ArraySlice<RelayRequest>, expired: [RelayRequest], planner: ForwardPlanner,
                                now: Date) throws -> StoreStep<[RelayRequest]> {
         guard let request = due.first else { return .done(expired) }
-        return try decision(.deadlineExpiry, on: request, source: .expiry, planner: planner, now: now).then { outcome in
+        return try decisionStep(.deadlineExpiry, on: request, source: .expiry, planner: planner, now: now).then { outcome in
             var expired = expired
             if case .moved(let moved) = outcome { expired.append(moved) }
             return try expire(due.dropFirst(), expired: expired, planner: planner, now: now)
@@ -100,7 +100,7 @@ extension StoreEngine {
     /// A decision on a request the transaction holds: credited to the endpoint its door names (or the only one
     /// the request went to), counted as a vote when the request needs several, applied by `DecisionRule`, the
     /// callback kept in the timeline, and the audit records appended last, so the chain's head is held briefly.
-    static func decision(_ decision: NormalizedDecision, on request: RelayRequest, source: DecisionSource, planner: ForwardPlanner,
+    static func decisionStep(_ decision: NormalizedDecision, on request: RelayRequest, source: DecisionSource, planner: ForwardPlanner,
                          now: Date) -> StoreStep<DecisionOutcome> {
         .read(.deliveries(requestId: request.id)) { found in
             let deliveries = try found.deliveries

@@ -23,6 +23,7 @@ public final class StoreEngine: RelayStore {
     public func close() async throws { try await driver.close() }
     public func dueSignals() -> AsyncStream<Void> { driver.dueSignals() }
     public func decisionSignals() -> AsyncStream<String> { driver.decisionSignals() }
+    public func backup(to path: String) async throws -> BackupSummary { try await driver.backup(to: path) }
 
     func write<Result: Sendable>(_ step: StoreStep<Result>) async throws -> Result {
         try await driver.perform(step, access: .write)

@@ -52,6 +52,7 @@ extension StoreValue {
     var votes: [Vote] { get throws { if case .votes(let v) = self { return v }; throw UnexpectedStoreValue(expected: "votes") } }
     var auditHead: AuditHead { get throws { if case .auditHead(let v) = self { return v }; throw UnexpectedStoreValue(expected: "the audit head") } }
     var auditEntries: [AuditEntry] { get throws { if case .auditEntries(let v) = self { return v }; throw UnexpectedStoreValue(expected: "audit entries") } }
+    var deadLettered: [DeadLetterNote] { get throws { if case .deadLettered(let v) = self { return v }; throw UnexpectedStoreValue(expected: "dead letters made") } }
     var minuteActivity: MinuteActivity { get throws { if case .minuteActivity(let v) = self { return v }; throw UnexpectedStoreValue(expected: "minute activity") } }
     var ids: [String] { get throws { if case .ids(let v) = self { return v }; throw UnexpectedStoreValue(expected: "ids") } }
     var request: RelayRequest? { get throws { if case .request(let v) = self { return v }; throw UnexpectedStoreValue(expected: "a request") } }

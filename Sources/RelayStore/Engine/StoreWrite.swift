@@ -41,7 +41,7 @@ public enum StoreWrite: Sendable, Equatable {
     /// Records an attempt's outcome on its message if `leaseToken` still holds the lease; answers `.fenced`.
     case completeMessage(id: String, leaseToken: Int64, CompletedMessage, error: String?)
     case insertAttempt(Attempt)
-    /// Dead-letters undelivered messages whose deadline has passed; answers `.count`.
+    /// Dead-letters undelivered messages whose deadline has passed; answers `.deadLettered`.
     case deadLetterPastDeadline(now: Date)
 
     // Leases and instances: each answers `.count`, the messages returned to the queue.
@@ -83,6 +83,7 @@ public enum StoreValue: Sendable {
     case auditHead(AuditHead)
     case auditEntries([AuditEntry])
     case minuteActivity(MinuteActivity)
+    case deadLettered([DeadLetterNote])
     case ids([String])
     case request(RelayRequest?)
     case requests([RelayRequest])

@@ -180,6 +180,14 @@ extension PostgresDriver {
                 let (state, reason, count) = try row.decode((String, String?, Int).self)
                 counts.add(state: state, reason: reason, count: count)
             }
+            for purpose in MessagePurpose.allCases {
+                var bindings = PostgresBindings()
+                bindings.append(purpose.rawValue)
+                let query = PostgresQuery(unsafeSQL: OutboxCounts.oldestPendingSQL.replacingOccurrences(of: "?", with: "$1"), binds: bindings)
+                if let oldest = try await connection.query(query, logger: logger).collect().first?.decode(Double?.self) {
+                    counts.oldestPending[purpose] = PostgresRows.date(oldest)
+                }
+            }
             return .outboxCounts(counts)
         case .activity(let since):
             var summary = ActivitySummary()

@@ -45,6 +45,7 @@ extension PostgresDriver {
                     \(request.decidedAt?.timeIntervalSince1970), \(request.createdAt.timeIntervalSince1970),
                     \(request.updatedAt.timeIntervalSince1970), \(request.decisionActor), \(request.decisionResult?.encoded()),
                     \(request.controlPlaneState), \(request.flag), \(try StoreColumns.lifecycle(request.lifecycle)),
+                    \(request.controlPlaneRef), \(request.trace?.traceparent), \(request.trace?.tracestate),
                     \(nextEscalationAt?.timeIntervalSince1970))
                 """, connection)
         case .insertMessage(let message):
@@ -53,7 +54,8 @@ extension PostgresDriver {
                     \(message.endpointName), \(message.purpose.rawValue), \(message.url), \(message.body), \(message.state.rawValue),
                     \(message.attemptCount), \(message.dueAt.timeIntervalSince1970), \(message.deadline.timeIntervalSince1970),
                     \(message.deadReason?.rawValue), \(message.lastError), \(message.createdAt.timeIntervalSince1970),
-                    \(message.updatedAt.timeIntervalSince1970), \(message.sink?.rawValue), \(message.callbackTokenHash))
+                    \(message.updatedAt.timeIntervalSince1970), \(message.sink?.rawValue), \(message.callbackTokenHash),
+                    \(message.trace?.traceparent), \(message.trace?.tracestate))
                 """, connection)
         case .insertIdempotency(let record, let requestId, let at):
             try await run("""
@@ -155,13 +157,17 @@ extension PostgresDriver {
                 """, connection)
         case .deadLetterPastDeadline(let now):
             let seconds = now.timeIntervalSince1970
-            return .count(try await rows("""
+            return .deadLettered(try await rows("""
                 UPDATE messages
                 SET state = 'dead', dead_reason = 'deadline', dead_at = \(seconds), lease_owner = NULL, updated_at = \(seconds),
                     last_error = COALESCE(last_error, 'deadline passed before delivery')
                 WHERE state IN ('pending', 'inflight') AND deadline <= \(seconds) AND (state = 'pending' OR due_at <= \(seconds))
-                RETURNING 1
-                """, connection).count)
+                RETURNING id, request_id, endpoint_name, purpose, attempt_count, last_error
+                """, connection).map { row in
+                let (id, requestId, endpoint, purpose, attempts, lastError) = try row.decode((String, String, String, String, Int, String?).self)
+                return DeadLetterNote(messageId: id, requestId: requestId, endpoint: endpoint, purpose: try PostgresRows.decodeEnum(purpose),
+                                      attempts: attempts, lastError: lastError)
+            })
 
         case .heartbeat(let owner, let now):
             let seconds = now.timeIntervalSince1970

@@ -85,6 +85,11 @@ public final class PostgresDriver: StoreDriver {
         await runner.value
     }
 
+    /// A PostgreSQL database is backed up with its own tools, consistently while the relay runs (README, "Backup").
+    public func backup(to path: String) async throws -> BackupSummary {
+        throw StoreError.unsupported("webhook-relay backup copies a SQLite store; back up a PostgreSQL store with pg_dump (README, Backup and restore)")
+    }
+
     /// Wakes the dispatcher when another instance (or this one) commits a message that is due now.
     public func dueSignals() -> AsyncStream<Void> {
         let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))

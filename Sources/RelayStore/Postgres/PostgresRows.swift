@@ -40,6 +40,8 @@ enum PostgresRows {
         request.controlPlaneState = try row["control_plane_state"].decode(String?.self)
         request.flag = try row["flag"].decode(String?.self)
         request.lifecycle = try StoreColumns.lifecycle(try row["lifecycle"].decode(String?.self))
+        request.controlPlaneRef = try row["control_plane_ref"].decode(String?.self)
+        request.trace = TraceHeaders(traceparent: try row["traceparent"].decode(String?.self), tracestate: try row["tracestate"].decode(String?.self))
         return request
     }
 
@@ -59,7 +61,8 @@ enum PostgresRows {
             lastError: try row["last_error"].decode(String?.self),
             createdAt: date(try row["created_at"].decode(Double.self)), updatedAt: date(try row["updated_at"].decode(Double.self)),
             sink: try row["sink"].decode(String?.self).map(decodeEnum),
-            callbackTokenHash: try row["callback_token_hash"].decode(String?.self)
+            callbackTokenHash: try row["callback_token_hash"].decode(String?.self),
+            trace: TraceHeaders(traceparent: try row["traceparent"].decode(String?.self), tracestate: try row["tracestate"].decode(String?.self))
         )
     }
 

@@ -148,6 +148,11 @@ extension SQLiteDriver {
         case .outboxCounts:
             var counts = OutboxCounts.zero
             for row in try Row.fetchAll(db, sql: OutboxCounts.groupedSQL) { counts.add(state: row[0], reason: row[1], count: row[2]) }
+            for purpose in MessagePurpose.allCases {
+                if let oldest = try Double.fetchOneCached(db, sql: OutboxCounts.oldestPendingSQL, arguments: [purpose.rawValue]) {
+                    counts.oldestPending[purpose] = SQLiteRows.date(oldest)
+                }
+            }
             return .outboxCounts(counts)
         case .activity(let since):
             var summary = ActivitySummary()

@@ -30,22 +30,23 @@ extension SQLiteDriver {
                                  arguments: [reason, at.timeIntervalSince1970, id])
 
         case .insertRequest(let request, let nextEscalationAt):
-            try db.cachedExecute(sql: "INSERT INTO requests (\(StoreColumns.request), next_escalation_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            try db.cachedExecute(sql: "INSERT INTO requests (\(StoreColumns.request), next_escalation_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                                  arguments: [
                                      request.id, request.kind.rawValue, request.correlationId, request.approvalRequestId, request.tool,
                                      request.state.rawValue, request.payload, request.callbackURL, request.deadline.timeIntervalSince1970,
                                      request.decisionReason, request.decidedAt?.timeIntervalSince1970, request.createdAt.timeIntervalSince1970,
                                      request.updatedAt.timeIntervalSince1970, request.decisionActor, request.decisionResult?.encoded(),
                                      request.controlPlaneState, request.flag, try StoreColumns.lifecycle(request.lifecycle),
+                                     request.controlPlaneRef, request.trace?.traceparent, request.trace?.tracestate,
                                      nextEscalationAt?.timeIntervalSince1970,
                                  ])
         case .insertMessage(let message):
-            try db.cachedExecute(sql: "INSERT INTO messages (\(StoreColumns.message)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", arguments: [
+            try db.cachedExecute(sql: "INSERT INTO messages (\(StoreColumns.message)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", arguments: [
                 message.id, message.requestId, message.endpointId, message.endpointName, message.purpose.rawValue,
                 message.url, message.body, message.state.rawValue, message.attemptCount,
                 message.dueAt.timeIntervalSince1970, message.deadline.timeIntervalSince1970, message.deadReason?.rawValue,
                 message.lastError, message.createdAt.timeIntervalSince1970, message.updatedAt.timeIntervalSince1970,
-                message.sink?.rawValue, message.callbackTokenHash,
+                message.sink?.rawValue, message.callbackTokenHash, message.trace?.traceparent, message.trace?.tracestate,
             ])
         case .insertIdempotency(let record, let requestId, let at):
             try db.cachedExecute(sql: """
@@ -154,13 +155,16 @@ extension SQLiteDriver {
                                  attempt.statusCode, attempt.error, attempt.responseExcerpt, attempt.outcome.rawValue])
         case .deadLetterPastDeadline(let now):
             let seconds = now.timeIntervalSince1970
-            try db.cachedExecute(sql: """
+            return .deadLettered(try Row.fetchAllCached(db, sql: """
                 UPDATE messages
                 SET state = 'dead', dead_reason = 'deadline', dead_at = ?, lease_owner = NULL, updated_at = ?,
                     last_error = COALESCE(last_error, 'deadline passed before delivery')
                 WHERE state IN ('pending', 'inflight') AND deadline <= ? AND (state = 'pending' OR due_at <= ?)
-                """, arguments: [seconds, seconds, seconds, seconds])
-            return .count(db.changesCount)
+                RETURNING id, request_id, endpoint_name, purpose, attempt_count, last_error
+                """, arguments: [seconds, seconds, seconds, seconds]).map { row in
+                DeadLetterNote(messageId: row["id"], requestId: row["request_id"], endpoint: row["endpoint_name"],
+                               purpose: try SQLiteRows.decodeEnum(row["purpose"]), attempts: row["attempt_count"], lastError: row["last_error"])
+            })
 
         case .heartbeat(let owner, let now):
             try db.cachedExecute(sql: """

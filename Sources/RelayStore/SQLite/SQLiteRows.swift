@@ -33,6 +33,8 @@ enum SQLiteRows {
         request.controlPlaneState = row["control_plane_state"]
         request.flag = row["flag"]
         request.lifecycle = try StoreColumns.lifecycle(row["lifecycle"] as String?)
+        request.controlPlaneRef = row["control_plane_ref"]
+        request.trace = TraceHeaders(traceparent: row["traceparent"], tracestate: row["tracestate"])
         return request
     }
 
@@ -44,7 +46,8 @@ enum SQLiteRows {
             dueAt: date(row["due_at"]), deadline: date(row["deadline"]),
             deadReason: try (row["dead_reason"] as String?).map(decodeEnum), lastError: row["last_error"],
             createdAt: date(row["created_at"]), updatedAt: date(row["updated_at"]),
-            sink: try (row["sink"] as String?).map(decodeEnum), callbackTokenHash: row["callback_token_hash"]
+            sink: try (row["sink"] as String?).map(decodeEnum), callbackTokenHash: row["callback_token_hash"],
+            trace: TraceHeaders(traceparent: row["traceparent"], tracestate: row["tracestate"])
         )
     }
 

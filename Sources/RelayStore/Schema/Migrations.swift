@@ -224,6 +224,17 @@ public enum Migrations {
             "CREATE TABLE audit_head (id INTEGER PRIMARY KEY, seq {bigint} NOT NULL, hash TEXT NOT NULL)",
             "INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000')",
         ]),
+        // SPEC §14: the age of the oldest message still to send, per purpose, read at every scrape. SPEC §13: the
+        // control plane's own reference for a request (kodex's interaction request id).
+        Migration("v11-ecosystem", [
+            "CREATE INDEX messages_active_by_purpose ON messages(purpose, created_at) WHERE state IN ('pending', 'inflight')",
+            "ALTER TABLE requests ADD COLUMN control_plane_ref TEXT",
+            // SPEC §14: the trace a request joined, and the span each message's attempts are children of.
+            "ALTER TABLE requests ADD COLUMN traceparent TEXT",
+            "ALTER TABLE requests ADD COLUMN tracestate TEXT",
+            "ALTER TABLE messages ADD COLUMN traceparent TEXT",
+            "ALTER TABLE messages ADD COLUMN tracestate TEXT",
+        ]),
     ]
 }
 

@@ -16,20 +16,27 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try options.load()
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
+        let environment = ProcessInfo.processInfo.environment
+        let traced = try Observability.enabled(environment)
+        // Inside a span, every log line carries its trace id (SPEC §14).
+        LoggingSystem.bootstrap({ label, provider in
+            var handler = StreamLogHandler.standardError(label: label, metadataProvider: provider)
             handler.logLevel = configuration.logLevel
             return handler
-        }
+        }, metadataProvider: traced ? Observability.loggingMetadataProvider() : nil)
         let logger = Logger(label: "relay")
+        let (tracing, tracingService) = try Observability.tracing(environment: environment, logger: Logger(label: "relay.otel"))
         // Held until the process ends: a second `serve` on the same SQLite file stops here, naming this one.
         let lock = try configuration.lockForServing()
         let store = try configuration.openStore(logger: Logger(label: "relay.store"))
         try await store.migrate()
         // Before the HTTP client exists: a refusal here (an unusable callback key) must not leave it unclosed.
-        let blueprint = try configuration.blueprint()
+        var blueprint = try configuration.blueprint()
+        blueprint.tracing = tracing
+        blueprint.tracingService = tracingService
         let relay = try AssembledRelay(blueprint, store: store, gracefulShutdownSignals: [.sigterm, .sigint])
         configuration.logStartup(logger)
+        if tracing.enabled { logger.info("exporting traces over OTLP/HTTP, as the OTEL_* environment sets it") }
         if let file = configuration.file {
             _ = try await relay.application.reconcile(configuration.declaredEndpoints, file: file, prune: configuration.pruneEndpoints)
         }

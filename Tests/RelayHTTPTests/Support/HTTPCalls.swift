@@ -60,6 +60,19 @@ func eventually(_ what: String, timeout: Duration = .seconds(15),
     throw CancellationError()
 }
 
+/// Lets `clock` run `step` seconds at a time, waking `relay` each step, until `condition` holds: a retry comes due
+/// whenever the relay scheduled it, however late a loaded machine got to the attempt, which one jump of the clock
+/// made before the attempt was recorded would leave waiting forever.
+func eventually(_ what: String, advancing clock: ManualClock, by step: TimeInterval, on relay: TestRelay, timeout: Duration = .seconds(15),
+                _ condition: @Sendable () async throws -> Bool, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+    try await eventually(what, timeout: timeout, {
+        if try await condition() { return true }
+        clock.advance(by: step)
+        relay.poke()
+        return false
+    }, sourceLocation: sourceLocation)
+}
+
 /// A valid native approval submit.
 func approvalBody(_ correlationId: String, callback: String = "http://127.0.0.1:1/decisions", extra: [String: JSONValue] = [:]) -> Data {
     var object: [String: JSONValue] = [

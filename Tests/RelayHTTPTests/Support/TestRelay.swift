@@ -59,7 +59,7 @@ final class TestRelay: Sendable {
         circuit: CircuitBreaker = CircuitBreaker(), forwardConcurrency: Int = 16, callbackURLConcurrency: Int = 8,
         callbackSigningSecret: WebhookSecret? = nil, throttle: FailureThrottle? = nil, logger: Logger? = nil,
         extraForwards: [any ForwardContract] = [], extraCallbacks: [any CallbackContract] = [],
-        policy: RelayApplication.Policy = RelayApplication.Policy()
+        policy: RelayApplication.Policy = RelayApplication.Policy(), events: OperationalEvents? = nil
     ) async throws -> TestRelay {
         let logger = logger ?? {
             var quiet = Logger(label: "test-relay")
@@ -78,7 +78,7 @@ final class TestRelay: Sendable {
         return try await onFreePort { port in
             let contracts = Contracts.forwards(callbackSigningSecret: callbackSigningSecret, controlPlane: controlPlane) + extraForwards
             let routing = DeliveryRouting(
-                planner: ForwardPlanner(contracts: contracts, forwardWindow: 3600),
+                planner: ForwardPlanner(contracts: contracts, forwardWindow: 3600, events: events),
                 capability: CallbackCapability(key: callbackKey, publicURL: "http://127.0.0.1:\(port)")
             )
             // The production assembly, with the tests' clock, randomness, policies and a quiet logger.

@@ -39,19 +39,25 @@ enum DecisionRule {
             return DecisionEffect(outcome: .refused(request))
         case .moved(let state):
             let moved = request.moved(to: state, by: decision, at: now)
-            let forwards = planner.messages(for: moved, decision: decision, source: context.source.path, now: now)
+            let forwards = planner.messages(for: moved, decision: decision, source: context.source.path, now: now, trace: context.source.trace)
             var writes: [StoreWrite] = [.recordDecision(requestId: request.id, state: state, decision: decision, at: now)]
             writes += forwards.map(StoreWrite.insertMessage)
             if state == .expired {
                 // SPEC §7: a delivery that did not get through before the deadline failed; it is a dead letter.
                 writes.append(.expireDeliveries(requestId: request.id, at: now))
+                writes += EventRule.expired(moved, events: planner.events, now: now)
+                for delivery in context.deliveries where delivery.state == .pending || delivery.state == .inflight {
+                    let note = DeadLetterNote(messageId: delivery.messageId, requestId: request.id, endpoint: delivery.endpointName,
+                                              purpose: .delivery, attempts: delivery.attemptCount, lastError: "the request expired before delivery")
+                    writes += EventRule.deadLettered(note, reason: .deadline, events: planner.events, now: now)
+                }
             } else if context.deliveries.contains(where: { $0.state == .pending }) {
                 writes.append(.supersedeDeliveries(requestId: request.id, at: now))
             }
             let notices = self.notices(for: moved, context: context, window: planner.forwardWindow, now: now)
             writes += notices.map(StoreWrite.insertMessage)
             writes.append(.notifyDecided(requestId: request.id))
-            if !forwards.isEmpty || !notices.isEmpty { writes.append(.notifyDue) }
+            if !forwards.isEmpty || !notices.isEmpty || (state == .expired && planner.events != nil) { writes.append(.notifyDue) }
             return DecisionEffect(outcome: .moved(moved), writes: writes,
                                   audit: [AuditRecord(kind(of: decision, source: context.source), decision, request: request,
                                                       source: context.source, endpoint: context.endpoint, at: now)])
@@ -74,7 +80,8 @@ enum DecisionRule {
             return Message(
                 id: Identifier.make("msg", at: now), requestId: request.id, endpointId: endpointId, endpointName: delivery.endpointName,
                 purpose: .notice, url: url, body: ResolutionNotice.body(request, decidedBy: context.endpoint, at: now).encoded(),
-                state: .pending, attemptCount: 0, dueAt: now, deadline: now.addingTimeInterval(window), createdAt: now, updatedAt: now
+                state: .pending, attemptCount: 0, dueAt: now, deadline: now.addingTimeInterval(window), createdAt: now, updatedAt: now,
+                trace: context.source.trace ?? request.trace
             )
         }
     }

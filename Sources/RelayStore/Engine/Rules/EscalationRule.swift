@@ -17,7 +17,8 @@ enum EscalationRule {
             lifecycle.escalated += 1
         }
         let body = DeliveryFactory.body(payload: JSONValue.parse(request.payload) ?? .object([:]), requestId: request.id)
-        let deliveries = factory.deliveries(requestId: request.id, body: body, to: targets, deadline: request.deadline, now: now)
+        let deliveries = factory.deliveries(requestId: request.id, body: body, to: targets, deadline: request.deadline, now: now,
+                                            trace: request.trace)
         var writes = deliveries.map(StoreWrite.insertMessage)
         writes.append(.recordEscalation(requestId: request.id, lifecycle, nextAt: lifecycle.nextEscalation(createdAt: request.createdAt), at: now))
         return (writes, Escalation(request: request, endpoints: targets.map(\.name)))
