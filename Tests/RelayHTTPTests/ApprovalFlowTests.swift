@@ -186,8 +186,9 @@ import Testing
             _ = try await flow.submitApproval("c-undelivered", extra: ["timeout_sec": 30])
             try await eventually("a failed attempt") { !flow.adapter.requests.isEmpty }
             clock.advance(by: 31)
-            flow.relay.poke()
-            try await eventually("expired") { try await flow.state("c-undelivered") == "expired" }
+            // A sweep that meets the failed attempt's completion holding the request passes it over (SKIP LOCKED) until
+            // the next second: the clock must keep running.
+            try await eventually("expired", advancing: clock, by: 1, on: flow.relay) { try await flow.state("c-undelivered") == "expired" }
             let delivery = try #require(try await timeline(flow.relay, "c-undelivered")["messages"]?.arrayValue?.first)
             #expect(delivery["state"] == "dead" && delivery["dead_reason"] == "deadline")
         }

@@ -104,8 +104,9 @@ import Testing
         let before = approvers.receiver.requests.count
         #expect(try await Self.submit(approvers, "kx-expire", extra: ["timeout_sec": 60]).status == 202)
         clock.advance(by: 61)
-        approvers.relay.poke()
-        try await eventually("expired") { try await timeline(approvers.relay, "kx-expire")["state"] == "expired" }
+        try await eventually("expired", advancing: clock, by: 1, on: approvers.relay) {
+            try await timeline(approvers.relay, "kx-expire")["state"] == "expired"
+        }
         try await Task.sleep(for: .milliseconds(300))
         #expect(approvers.receiver.requests.count == before)
         #expect(try await timeline(approvers.relay, "kx-expire")["messages"]?.arrayValue?.contains { $0["purpose"] == "forward" } == false)
