@@ -69,8 +69,13 @@ public struct AssembledRelay: Sendable {
         let metrics = RelayMetrics(factory: RelayDependencies.metricsFactory(metricsRegistry))
         let application = RelayApplication(store: store, clock: blueprint.clock, wake: wake, routing: blueprint.routing, metrics: metrics,
                                            policy: blueprint.policy, logger: logger)
-        let client = HTTPDeliverer.makeClient(connectTimeout: blueprint.dispatcher.retry.connectTimeout,
-                                              connectionsPerHost: blueprint.policy.defaultEndpointConcurrency, egress: blueprint.egress)
+        // Endpoints are registered at run time with any concurrency, and several may share a host: the pool must
+        // never be the limit, so it is as large as everything the dispatcher lets fly at once.
+        let client = HTTPDeliverer.makeClient(
+            connectTimeout: blueprint.dispatcher.retry.connectTimeout,
+            connectionsPerHost: max(blueprint.dispatcher.globalConcurrency, blueprint.dispatcher.forwardConcurrency,
+                                    blueprint.policy.defaultEndpointConcurrency),
+            egress: blueprint.egress)
         let dispatcher = Dispatcher(
             store: store, deliverer: HTTPDeliverer(client: client, egress: blueprint.egress, bodyLimit: blueprint.settings.maxBodyBytes),
             clock: blueprint.clock, random: blueprint.random, options: blueprint.dispatcher, routing: blueprint.routing, wake: wake,

@@ -26,9 +26,10 @@ public struct HTTPDeliverer: Sendable {
         self.userAgent = userAgent
     }
 
-    /// An HTTP client configured the way every delivery needs: no redirects, connect timeout, a pool
-    /// sized to `connectionsPerHost` (the largest per-endpoint concurrency), the egress guard checking
-    /// every new connection's peer address.
+    /// An HTTP client configured the way every delivery needs: no redirects, connect timeout, a pool of
+    /// `connectionsPerHost` connections to each host (the dispatcher's own limits, per endpoint and in all,
+    /// are what bound deliveries in flight: the pool must be at least the largest of them, since endpoints
+    /// sharing a host share its pool), the egress guard checking every new connection's peer address.
     public static func makeClient(connectTimeout: TimeInterval, connectionsPerHost: Int, egress: EgressGuard) -> HTTPClient {
         var configuration = HTTPClient.Configuration(
             redirectConfiguration: .disallow,

@@ -67,4 +67,26 @@ import Testing
         await healthy.stop()
         await hanging.stop()
     }
+
+    /// An endpoint's own `concurrency` above the default is its limit, and endpoints on one host do not share a
+    /// smaller one: the HTTP client's pool once held every host to the default 8 (issue 16).
+    @Test func endpointsOnOneHostEachGetTheirOwnConcurrency() async throws {
+        let slow = try await StandInServer.start(CannedAnswer(status: .accepted, delay: .seconds(10)))
+        let relay = try await TestRelay.start(
+            retry: RetryPolicy(base: 0.05, cap: 1, maxAttempts: 5, attemptTimeout: 30, connectTimeout: 1), shutdownGrace: .milliseconds(100)
+        )
+        _ = try await registerEndpoint(relay, name: "wide", url: slow.url + "/wide", extra: ["concurrency": 24])
+        _ = try await registerEndpoint(relay, name: "narrow", url: slow.url + "/narrow", extra: ["concurrency": 16])
+        for index in 0..<30 {
+            #expect(try await submit(relay, "wide-\(index)", extra: ["endpoints": ["wide"]]).status == 202)
+            #expect(try await submit(relay, "narrow-\(index)", extra: ["endpoints": ["narrow"]]).status == 202)
+        }
+        @Sendable func held(_ path: String) -> Int { slow.requests.filter { $0.path == path }.count }
+        try await eventually("24 deliveries to wide and 16 to narrow in flight at once") { held("/wide") >= 24 && held("/narrow") >= 16 }
+        // Each answer takes 10 s, so within it nothing past an endpoint's own limit may have been sent.
+        #expect(held("/wide") == 24)
+        #expect(held("/narrow") == 16)
+        await relay.stop()
+        await slow.stop()
+    }
 }
