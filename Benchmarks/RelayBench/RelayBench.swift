@@ -16,10 +16,12 @@ struct RelayBench: AsyncParsableCommand {
     @Option(help: "Pending messages of the big backlog.") var backlog = 1_000_000
     @Option(help: "Where to write the JSON results.") var json = ".build/bench.json"
     @Flag(help: "One second of every scenario (make test runs this so the benchmark cannot rot).") var smoke = false
+    @Option(help: "Runs of each throughput scenario (submits, deliveries, cycles): the median is reported with the spread.")
+    var runs = 3
     @Option(help: "Run only these scenarios (comma-separated: submits, deliveries, cycles, latency, backlog); the ceiling always runs.")
     var only: String?
 
-    func runs(_ scenario: String) -> Bool {
+    func selected(_ scenario: String) -> Bool {
         only.map { $0.split(separator: ",").contains(Substring(scenario)) } ?? true
     }
 
@@ -42,29 +44,47 @@ struct RelayBench: AsyncParsableCommand {
 
         let ceiling = try await scenarios.ceiling(seconds: seconds)
         report.add("ceiling: Hummingbird 204 ← AsyncHTTPClient, 64 concurrent", ceiling, "exchanges/s")
+        let repeats = smoke ? 1 : max(1, runs)
+        func repeated(_ scenario: () async throws -> Run) async throws -> [Run] {
+            var results: [Run] = []
+            for _ in 0..<repeats { results.append(try await scenario()) }
+            return results
+        }
+        // SQLite's medians, against which PostgreSQL's are read.
+        var sqlite: [String: Double] = [:]
         for store in stores {
             let name = store == "sqlite" ? "SQLite synchronous=FULL" : "PostgreSQL"
-            if runs("submits") {
-            let submits = try await scenarios.submits(store: store, seconds: seconds)
-            report.add("durable submits/s (\(name))", submits.rate, "/s", ratio: submits.rate / ceiling, peak: submits.peakMiB)
+            func versusSQLite(_ key: String, _ median: Double) -> (ratio: Double?, of: String?, target: (Double, String)?) {
+                guard store == "postgres", let base = sqlite[key], base > 0 else { sqlite[key] = median; return (nil, nil, nil) }
+                return (median / base, "SQLite's", (0.6, "≥ 60 % of SQLite's"))
             }
-            if runs("deliveries") {
-            let endToEnd = try await scenarios.endToEnd(store: store, seconds: sustain)
-            report.add("end-to-end deliveries/s, \(Int(sustain)) s sustained (\(name); submits meanwhile \(Int(endToEnd.submits))/s)",
-                       endToEnd.deliveries, "/s", ratio: endToEnd.deliveries / (ceiling / 2), ratioOf: "ceiling÷2",
-                       target: store == "sqlite" ? (0.5, "≥ 50 % of ceiling÷2") : nil, peak: endToEnd.peakMiB)
+            if selected("submits") {
+                let results = try await repeated { try await scenarios.submits(store: store, seconds: seconds) }
+                let against = versusSQLite("submits", Report.median(results.map(\.rate)))
+                report.add("durable submits/s (\(name))", runs: results, "/s", ratio: against.ratio ?? Report.median(results.map(\.rate)) / ceiling,
+                           ratioOf: against.of ?? "ceiling", target: against.target, per: "submit")
             }
-            if runs("cycles") {
-            let cycles = try await scenarios.cycles(store: store, seconds: seconds)
-            report.add("full approval cycles/s (\(name))", cycles.rate, "/s", ratio: cycles.rate / (ceiling / 4), ratioOf: "ceiling÷4",
-                       target: store == "sqlite" ? (0.4, "≥ 40 % of ceiling÷4") : nil, peak: cycles.peakMiB)
+            if selected("deliveries") {
+                let results = try await repeated { try await scenarios.endToEnd(store: store, seconds: sustain) }
+                let median = Report.median(results.map(\.rate))
+                let against = versusSQLite("deliveries", median)
+                report.add("end-to-end deliveries/s, \(Int(sustain)) s sustained (\(name); submits meanwhile \(Int(Report.median(results.map(\.submits))))/s)",
+                           runs: results, "/s", ratio: against.ratio ?? median / (ceiling / 2), ratioOf: against.of ?? "ceiling÷2",
+                           target: against.target ?? (0.5, "≥ 50 % of ceiling÷2"), per: "delivery")
+            }
+            if selected("cycles") {
+                let results = try await repeated { try await scenarios.cycles(store: store, seconds: seconds) }
+                let median = Report.median(results.map(\.rate))
+                let against = versusSQLite("cycles", median)
+                report.add("full approval cycles/s (\(name))", runs: results, "/s", ratio: against.ratio ?? median / (ceiling / 4),
+                           ratioOf: against.of ?? "ceiling÷4", target: against.target ?? (0.4, "≥ 40 % of ceiling÷4"), per: "cycle")
             }
         }
-        for rate in rates where runs("latency") {
+        for rate in rates where selected("latency") {
             let result = try await scenarios.latency(store: "sqlite", rate: rate, seconds: seconds)
             report.addLatency(rate: rate, result.histogram, missing: result.errors, peak: result.peakMiB)
         }
-        if runs("backlog") {
+        if selected("backlog") {
         let small = try await scenarios.backlog(pending: smoke ? 100 : 1_000, window: 60)
         let big = try await scenarios.backlog(pending: bigBacklog, window: smoke ? 5 : 30)
         report.add("drain rate, \(smoke ? 100 : 1_000) pending", small.drainRate, "/s", peak: small.peakMiB)

@@ -75,6 +75,9 @@ final class RelayUnderTest: @unchecked Sendable {
         return #"{"kind":"approval","correlation_id":"\#(id)"\#(endpoints),"tool":"\#(tool)","arguments":{"namespace":"bench","name":"db-password"},"justification":"Rotate the database password of the billing service.","approval_request":"Create a secret and inject it into Kubernetes.","risk_assessment":"Low: the old password keeps working for a day.","callback":{"url":"\#(callback)"}}"#
     }
 
+    /// The relay's and PostgreSQL's CPU totals now, to measure what a stretch of a scenario spent.
+    func cpuMark() -> CPUMark { CPUMark(relay: process.processIdentifier, postgres: !database.hasPrefix("sqlite:")) }
+
     /// Resident set size now and at its peak (VmRSS, VmHWM), in MiB.
     var memory: (current: Double, peak: Double) {
         guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8) else { return (0, 0) }

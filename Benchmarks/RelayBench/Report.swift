@@ -12,6 +12,18 @@ struct Report {
         var target: String?
         var met: Bool?
         var peakRSSMiB: Double?
+        /// Each run's figure, when the scenario ran more than once (`value` is their median).
+        var runs: [Double]?
+        /// CPU milliseconds per operation (median over the runs): the relay's and the PostgreSQL server's.
+        var relayCPUms: Double?
+        var postgresCPUms: Double?
+        var per: String?
+    }
+
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        guard !sorted.isEmpty else { return 0 }
+        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
     }
 
     var smoke: Bool
@@ -30,22 +42,44 @@ struct Report {
                         target: target?.1, met: met, peakRSSMiB: peak))
     }
 
+    /// A throughput scenario run several times: the median rate, each run's, CPU per `per` (operation).
+    mutating func add(_ scenario: String, runs: [Run], _ unit: String, ratio: Double?, ratioOf: String?, target: (Double, String)?,
+                      per: String) {
+        add(scenario, Self.median(runs.map(\.rate)), unit, ratio: ratio, ratioOf: ratioOf, target: target,
+            peak: runs.map(\.peakMiB).max())
+        rows[rows.count - 1].runs = runs.count > 1 ? runs.map(\.rate) : nil
+        rows[rows.count - 1].relayCPUms = Self.median(runs.map(\.relayCPUms))
+        let postgres = Self.median(runs.map(\.postgresCPUms))
+        rows[rows.count - 1].postgresCPUms = postgres > 0 ? postgres : nil
+        rows[rows.count - 1].per = per
+    }
+
+    /// p99 submit → first attempt, in ms, by offered rate per second.
+    static let latencyTargets: [Int: Double] = [100: 10, 500: 20, 1_000: 50]
+
     mutating func addLatency(rate: Int, _ histogram: Histogram<UInt64>, missing: Int, peak: Double) {
         func ms(_ percentile: Double) -> Double { Double(histogram.valueAtPercentile(percentile)) / 1000 }
         let text = String(format: "p50 %.1f  p90 %.1f  p99 %.1f  p99.9 %.1f  max %.1f", ms(50), ms(90), ms(99), ms(99.9), Double(histogram.max) / 1000)
         rows.append(Row(scenario: "submit → first attempt at \(rate)/s, open loop (\(histogram.totalCount) requests\(missing > 0 ? ", \(missing) lost" : ""))",
-                        value: ms(99), unit: "ms p99 (\(text))", target: rate == 500 ? "p99 ≤ 20 ms" : nil,
-                        met: rate == 500 ? ms(99) <= 20 && missing == 0 : nil, peakRSSMiB: peak))
+                        value: ms(99), unit: "ms p99 (\(text))", target: Self.latencyTargets[rate].map { "p99 ≤ \(Int($0)) ms" },
+                        met: Self.latencyTargets[rate].map { ms(99) <= $0 && missing == 0 }, peakRSSMiB: peak))
     }
 
     var table: String {
-        var lines = ["| scenario | result | ratio | target | peak RSS |", "| --- | --- | --- | --- | --- |"]
+        var lines = ["| scenario | result | ratio | target | CPU ms per operation: relay · PostgreSQL | peak RSS |",
+                     "| --- | --- | --- | --- | --- | --- |"]
         for row in rows {
-            let value = row.unit.hasPrefix("ms") ? String(format: "%.1f %@", row.value, row.unit) : String(format: "%.0f %@", row.value, row.unit)
+            var value = row.unit.hasPrefix("ms") ? String(format: "%.1f %@", row.value, row.unit) : String(format: "%.0f %@", row.value, row.unit)
+            if let runs = row.runs, let low = runs.min(), let high = runs.max(), row.value > 0 {
+                value += String(format: " (median of %d: %.0f–%.0f, ±%.0f %%)", runs.count, low, high, (high - low) / 2 / row.value * 100)
+            }
+            var cpu = row.relayCPUms.map { String(format: "%.2f", $0) } ?? ""
+            if let postgres = row.postgresCPUms { cpu += String(format: " · %.2f", postgres) }
+            if let per = row.per, !cpu.isEmpty { cpu += " per \(per)" }
             let ratio = row.ratio.map { String(format: "%.0f %% of %@", $0 * 100, row.ratioOf ?? "") } ?? ""
             let target = row.target.map { "\($0) \(row.met == true ? "✔ met" : "✘ not met")" } ?? ""
             let peak = row.peakRSSMiB.map { String(format: "%.0f MiB", $0) } ?? ""
-            lines.append("| \(row.scenario) | \(value) | \(ratio) | \(target) | \(peak) |")
+            lines.append("| \(row.scenario) | \(value) | \(ratio) | \(target) | \(cpu) | \(peak) |")
         }
         return lines.joined(separator: "\n")
     }

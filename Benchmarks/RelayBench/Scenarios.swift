@@ -7,6 +7,20 @@ import NIOCore
 import RelayCore
 import RelayStore
 
+/// One run of a throughput scenario: its rate, the operations counted, the CPU the relay and PostgreSQL
+/// spent on them, the relay's peak RSS, and (end to end) the submit rate meanwhile.
+struct Run {
+    var rate: Double
+    var operations: Int
+    var cpu: (relay: Double, postgres: Double)
+    var peakMiB: Double
+    var submits: Double = 0
+
+    /// CPU milliseconds per operation.
+    var relayCPUms: Double { operations > 0 ? cpu.relay * 1000 / Double(operations) : 0 }
+    var postgresCPUms: Double { operations > 0 ? cpu.postgres * 1000 / Double(operations) : 0 }
+}
+
 /// The benchmark's scenarios, each on a fresh relay process and store.
 struct Scenarios {
     let binary: String
@@ -27,20 +41,21 @@ struct Scenarios {
     }
 
     /// 2. Durable submits/s: the endpoint paused, so every answer waited only for its committed write.
-    func submits(store: String, seconds: Double) async throws -> (rate: Double, peakMiB: Double) {
+    func submits(store: String, seconds: Double) async throws -> Run {
         let relay = try await RelayUnderTest.start(binary, database: try await newDatabase(store), http: http)
         try await relay.addEndpoint(http, name: "paused", url: "http://127.0.0.1:9/", paused: true)
+        let mark = relay.cpuMark()
         let done = try await closedLoop(seconds: seconds) { worker, index in
             try await relay.submit(http, id: "s-\(worker)-\(index)", endpoint: "paused")
         }
-        let peak = relay.memory.peak
+        let run = Run(rate: Double(done) / seconds, operations: done, cpu: mark.spent(), peakMiB: relay.memory.peak)
         relay.stop()
-        return (Double(done) / seconds, peak)
+        return run
     }
 
     /// 3. End to end, sustained: submitters and deliveries at once; deliveries/s counted at the endpoint
     /// after a warm-up of a tenth of the run.
-    func endToEnd(store: String, seconds: Double) async throws -> (deliveries: Double, submits: Double, peakMiB: Double) {
+    func endToEnd(store: String, seconds: Double) async throws -> Run {
         let arrivals = Arrivals()
         let sink = try await Peers.sink(arrivals)
         let relay = try await RelayUnderTest.start(binary, database: try await newDatabase(store), http: http)
@@ -48,27 +63,29 @@ struct Scenarios {
         let warmUp = seconds / 10
         let measured = Task {
             try await Task.sleep(for: .seconds(warmUp))
-            let start = (arrivals.count, ContinuousClock.now)
+            let start = (arrivals.count, ContinuousClock.now, relay.cpuMark())
             try await Task.sleep(for: .seconds(seconds - warmUp))
-            return Double(arrivals.count - start.0) / (ContinuousClock.now - start.1).seconds
+            let delivered = arrivals.count - start.0
+            return (Double(delivered) / (ContinuousClock.now - start.1).seconds, delivered, start.2.spent())
         }
         let submitted = try await closedLoop(seconds: seconds) { worker, index in
             try await relay.submit(http, id: "e-\(worker)-\(index)", endpoint: "sink")
         }
-        let rate = try await measured.value
-        let peak = relay.memory.peak
+        let (rate, delivered, cpu) = try await measured.value
+        let run = Run(rate: rate, operations: delivered, cpu: cpu, peakMiB: relay.memory.peak, submits: Double(submitted) / seconds)
         relay.stop()
         await sink.stop()
-        return (rate, Double(submitted) / seconds, peak)
+        return run
     }
 
     /// 4. Full approval cycles/s: submit → delivery → the adapter calls back → forward received; each
     /// worker starts its next cycle when its forward arrives.
-    func cycles(store: String, seconds: Double) async throws -> (rate: Double, peakMiB: Double) {
+    func cycles(store: String, seconds: Double) async throws -> Run {
         let forwards = Arrivals()
         let peers = try await Peers.approvalPeers(http: http, forwards: forwards)
         let relay = try await RelayUnderTest.start(binary, database: try await newDatabase(store), http: http)
         try await relay.addEndpoint(http, name: "cycle", url: peers.url + "/approve")
+        let mark = relay.cpuMark()
         let done = try await closedLoop(seconds: seconds) { worker, index in
             let id = "c-\(worker)-\(index)"
             async let arrived: Void = forwards.wait(for: id)
@@ -76,10 +93,10 @@ struct Scenarios {
             await arrived
             return true
         }
-        let peak = relay.memory.peak
+        let run = Run(rate: Double(done) / seconds, operations: done, cpu: mark.spent(), peakMiB: relay.memory.peak)
         relay.stop()
         await peers.stop()
-        return (Double(done) / seconds, peak)
+        return run
     }
 
     /// 5. Submit → first delivery attempt at a fixed offered rate, open loop: each submit is sent at its
