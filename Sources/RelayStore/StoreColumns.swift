@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import RelayCore
 
 /// The column lists every store selects and inserts, in one order (the row decoders rely on the names).
@@ -36,5 +37,42 @@ extension StoreColumns {
 
     static func lifecycle(_ stored: String?) throws -> RequestLifecycle {
         try stored.map { try JSONCoding.decode(RequestLifecycle.self, $0) } ?? .standard
+    }
+}
+
+extension StoreColumns {
+    /// `endpoints.secrets` and `endpoints.settings`, decoded once per distinct stored text: every submit and
+    /// every claim reads the endpoints, and decoding their JSON each time was a tenth of a submit's CPU
+    /// (issue 16). Keyed by the text itself, so a change made by any instance is seen at the next read.
+    static func secrets(_ text: String) throws -> [SigningSecret] {
+        try secretsCache.value(for: text) { try JSONCoding.decode([SigningSecret].self, $0) }
+    }
+
+    static func settings(_ text: String) throws -> EndpointSettings {
+        try settingsCache.value(for: text) { try JSONCoding.decode(EndpointSettings.self, $0) }
+    }
+
+    private static let secretsCache = DecodedTextCache<[SigningSecret]>()
+    private static let settingsCache = DecodedTextCache<EndpointSettings>()
+}
+
+/// Values decoded from stored text, by that text; emptied when it holds `limit` of them (endpoints are few,
+/// and an emptied cache only costs the decoding again).
+final class DecodedTextCache<Value: Sendable>: Sendable {
+    private let entries = Mutex<[String: Value]>([:])
+    let limit: Int
+
+    init(limit: Int = 4_096) {
+        self.limit = limit
+    }
+
+    func value(for text: String, decode: (String) throws -> Value) throws -> Value {
+        if let known = entries.withLock({ $0[text] }) { return known }
+        let decoded = try decode(text)
+        entries.withLock { entries in
+            if entries.count >= limit { entries.removeAll(keepingCapacity: true) }
+            entries[text] = decoded
+        }
+        return decoded
     }
 }

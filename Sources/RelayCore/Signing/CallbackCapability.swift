@@ -19,9 +19,7 @@ public struct CallbackCapability: Sendable {
     public func token(for requestId: String, delivery messageId: String? = nil) -> String {
         let subject = messageId.map { "callback:\(requestId):\($0)" } ?? "callback:\(requestId)"
         let mac = HMAC<SHA256>.authenticationCode(for: Data(subject.utf8), using: key)
-        return Data(mac).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        return CapabilityToken.base64URL(Data(mac))
     }
 
     /// What the store keeps for lookups.

@@ -9,12 +9,12 @@ enum PostgresRows {
         var endpoint = Endpoint(
             id: try row["id"].decode(String.self), name: try row["name"].decode(String.self),
             role: try decodeEnum(row["role"].decode(String.self)), url: try row["url"].decode(String.self),
-            secrets: try JSONCoding.decode([SigningSecret].self, row["secrets"].decode(String.self)),
+            secrets: try StoreColumns.secrets(row["secrets"].decode(String.self)),
             concurrency: 0, enabled: try row["enabled"].decode(Bool.self),
             disabledReason: try row["disabled_reason"].decode(String?.self),
             createdAt: date(try row["created_at"].decode(Double.self)), updatedAt: date(try row["updated_at"].decode(Double.self))
         )
-        endpoint.settings = try JSONCoding.decode(EndpointSettings.self, row["settings"].decode(String.self))
+        endpoint.settings = try StoreColumns.settings(row["settings"].decode(String.self))
         endpoint.declaredIn = try row["declared_in"].decode(String?.self)
         if row.contains("consecutive_failures") {
             endpoint.consecutiveFailures = try row["consecutive_failures"].decode(Int.self)

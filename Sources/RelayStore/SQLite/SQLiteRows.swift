@@ -7,11 +7,11 @@ enum SQLiteRows {
     static func endpoint(_ row: Row) throws -> Endpoint {
         var endpoint = Endpoint(
             id: row["id"], name: row["name"], role: try decodeEnum(row["role"]), url: row["url"],
-            secrets: try JSONCoding.decode([SigningSecret].self, row["secrets"]), concurrency: 0,
+            secrets: try StoreColumns.secrets(row["secrets"]), concurrency: 0,
             enabled: row["enabled"], disabledReason: row["disabled_reason"],
             createdAt: date(row["created_at"]), updatedAt: date(row["updated_at"])
         )
-        endpoint.settings = try JSONCoding.decode(EndpointSettings.self, row["settings"])
+        endpoint.settings = try StoreColumns.settings(row["settings"])
         endpoint.declaredIn = row["declared_in"]
         if row.hasColumn("consecutive_failures") {
             endpoint.consecutiveFailures = row["consecutive_failures"]
