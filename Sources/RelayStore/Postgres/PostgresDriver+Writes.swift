@@ -106,6 +106,19 @@ extension PostgresDriver {
                     updated_at = \(at.timeIntervalSince1970)
                 WHERE id = \(requestId)
                 """, connection)
+        case .appendAudit(let entries) where entries.count == 1:
+            // A decision's one record and the head it becomes, in one round trip: the head row is locked
+            // until commit, so every statement after its read holds back the next decision (issue 13).
+            let entry = entries[0]
+            let record = entry.record
+            try await run("""
+                WITH appended AS (
+                    INSERT INTO audit_log (\(unescaped: StoreColumns.audit)) VALUES (\(entry.seq), \(record.recordedAtMs), \(record.kind),
+                        \(record.requestId), \(record.correlationId), \(record.path), \(record.endpoint), \(record.actor), \(record.decision),
+                        \(record.reason), \(record.bodySHA256), \(entry.previousHash), \(entry.hash))
+                    RETURNING 1)
+                UPDATE audit_head SET seq = \(entry.seq), hash = \(entry.hash) WHERE id = 1
+                """, connection)
         case .appendAudit(let entries):
             for entry in entries {
                 let record = entry.record
@@ -118,9 +131,8 @@ extension PostgresDriver {
             if let last = entries.last {
                 try await run("UPDATE audit_head SET seq = \(last.seq), hash = \(last.hash) WHERE id = 1", connection)
             }
-        case .notifyDecided(let requestId):
-            // Every instance's waiters for this request read it again once this transaction commits.
-            try await run("SELECT pg_notify(\(PostgresSchema.decidedChannel), \(requestId))", connection)
+        case .notifyDecided, .notifyDue:
+            try await notify([write], connection)
 
         case .claimDeliveries(let endpoint, let owner, let now, let leaseUntil, let take):
             return .claimed(try await claim(connection, endpointId: endpoint.id, url: endpoint.url, owner: owner, now: now,
@@ -237,11 +249,27 @@ extension PostgresDriver {
                 INSERT INTO console_revocations (nonce, expires_at) VALUES (\(nonce), \(expiresAt.timeIntervalSince1970))
                 ON CONFLICT (nonce) DO NOTHING
                 """, connection)
-        case .notifyDue:
-            // Every instance's dispatcher looks for due work once this transaction commits.
-            try await run("SELECT pg_notify(\(PostgresSchema.dueChannel), '')", connection)
         }
         return .nothing
+    }
+
+    /// The notification a write sends when its transaction commits: a decided request to every instance's waiters,
+    /// due work to every instance's dispatcher.
+    static func notification(_ write: StoreWrite) -> (channel: String, payload: String)? {
+        switch write {
+        case .notifyDecided(let requestId): return (PostgresSchema.decidedChannel, requestId)
+        case .notifyDue: return (PostgresSchema.dueChannel, "")
+        default: return nil
+        }
+    }
+
+    /// `writes`' notifications in one statement (a decision sends two).
+    func notify(_ writes: [StoreWrite], _ connection: PostgresConnection) async throws {
+        var statement = PostgresQuery(unsafeSQL: "SELECT ")
+        statement.sql += try writes.compactMap(Self.notification).map { notification in
+            "pg_notify(\(try statement.bind(notification.channel)), \(try statement.bind(notification.payload)))"
+        }.joined(separator: ", ")
+        try await run(statement, connection)
     }
 
     func run(_ query: PostgresQuery, _ connection: PostgresConnection) async throws {

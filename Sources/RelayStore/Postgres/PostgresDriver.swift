@@ -57,7 +57,20 @@ public final class PostgresDriver: StoreDriver {
             case .write(let writes, let next):
                 var answers: [StoreValue] = []
                 answers.reserveCapacity(writes.count)
-                for write in writes { answers.append(try await execute(write, connection)) }
+                var index = writes.startIndex
+                while index < writes.endIndex {
+                    // Notifications side by side go in one round trip.
+                    var end = index
+                    while end < writes.endIndex, Self.notification(writes[end]) != nil { end += 1 }
+                    if end - index >= 2 {
+                        try await notify(Array(writes[index..<end]), connection)
+                        answers += Array(repeating: StoreValue.nothing, count: end - index)
+                        index = end
+                    } else {
+                        answers.append(try await execute(writes[index], connection))
+                        index += 1
+                    }
+                }
                 step = try next(answers)
             case .done(let result):
                 return result
