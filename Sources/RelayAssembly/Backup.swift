@@ -18,10 +18,8 @@ public enum RelayBackup {
             return Written(summary: summary, keyCopy: nil)
         }
         let copy = path + ".key"
-        try? FileManager.default.removeItem(atPath: copy)
-        guard FileManager.default.createFile(atPath: copy, contents: try Data(contentsOf: keyFile), attributes: [.posixPermissions: 0o600]) else {
-            throw ConfigurationError("the database was copied to \(path), but the callback key could not be written to \(copy)")
-        }
+        try writeSecret(try Data(contentsOf: keyFile), to: copy,
+                        else: "the database was copied to \(path), but the callback key could not be written to \(copy)")
         return Written(summary: summary, keyCopy: copy)
     }
 
@@ -53,12 +51,17 @@ public enum RelayBackup {
             if FileManager.default.fileExists(atPath: keyFile.path), let current = try? Data(contentsOf: keyFile), current != key {
                 try FileManager.default.moveItem(at: keyFile, to: keyFile.appendingPathExtension("replaced-\(Int(now.timeIntervalSince1970))"))
             }
-            try? FileManager.default.removeItem(at: keyFile)
-            guard FileManager.default.createFile(atPath: keyFile.path, contents: key, attributes: [.posixPermissions: 0o600]) else {
-                throw ConfigurationError("the database was restored, but the callback key could not be written to \(keyFile.path)")
-            }
+            try writeSecret(key, to: keyFile.path, else: "the database was restored, but the callback key could not be written to \(keyFile.path)")
             keyRestored = true
         }
         return Restored(summary: restored.summary, database: database, movedAside: restored.movedAside, keyRestored: keyRestored)
+    }
+
+    /// A key file made 0600 from its first byte (whatever was at `path` is replaced).
+    private static func writeSecret(_ data: Data, to path: String, else failure: String) throws {
+        try? FileManager.default.removeItem(atPath: path)
+        guard FileManager.default.createFile(atPath: path, contents: data, attributes: [.posixPermissions: 0o600]) else {
+            throw ConfigurationError(failure)
+        }
     }
 }

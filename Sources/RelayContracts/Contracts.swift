@@ -7,10 +7,10 @@ public struct ControlPlaneSettings: Sendable, Equatable {
     public var format: String
     /// Sent as `X-Codex-MCP-Token` (codex-k8s).
     public var token: String?
-    /// `whsec_…`: signs its forwards (native).
-    public var secret: WebhookSecret?
     /// `control_plane.secret` as configured: kodex's HMAC key is the secret's text itself.
     public var rawSecret: String?
+    /// The same secret read as `whsec_…`, which signs the forwards of native and codex-k8s; nil when it is not one.
+    public var secret: WebhookSecret? { rawSecret.flatMap { WebhookSecret($0) } }
     /// kodex: the `{callback_source}` of its external-callback path, which its operator allows.
     public var callbackSource: String
 
@@ -19,7 +19,6 @@ public struct ControlPlaneSettings: Sendable, Equatable {
         self.url = url
         self.format = format
         self.token = token
-        self.secret = secret ?? rawSecret.flatMap { WebhookSecret($0) }
         self.rawSecret = rawSecret ?? secret?.description
         self.callbackSource = callbackSource
     }
@@ -31,18 +30,19 @@ public struct ControlPlaneFormat: Sendable {
     public var make: @Sendable (ControlPlaneSettings) -> any ForwardContract
     /// What is missing or wrong in the settings for this format, naming the setting; nil when they will do.
     public var problem: @Sendable (ControlPlaneSettings) -> String?
+
+    /// The formats whose forwards are Standard-Webhooks-signed: a secret, when set, must be a `whsec_` one.
+    static let whsecSecret: @Sendable (ControlPlaneSettings) -> String? = { settings in
+        settings.rawSecret != nil && settings.secret == nil ? "control_plane.secret must be whsec_ followed by the base64 of 24 to 64 bytes" : nil
+    }
 }
 
 /// The one place the wire contracts are registered: a new contract is a folder beside these and a line here.
 public enum Contracts {
     /// The control-plane formats `control_plane.format` may name, each making its forward contract.
     public static let controlPlaneFormats: [ControlPlaneFormat] = [
-        ControlPlaneFormat(name: "codex-k8s", make: { CodexK8sForwards(settings: $0) }, problem: { settings in
-            settings.rawSecret != nil && settings.secret == nil ? "control_plane.secret must be whsec_ followed by the base64 of 24 to 64 bytes" : nil
-        }),
-        ControlPlaneFormat(name: "native", make: { NativeForwards(settings: $0) }, problem: { settings in
-            settings.rawSecret != nil && settings.secret == nil ? "control_plane.secret must be whsec_ followed by the base64 of 24 to 64 bytes" : nil
-        }),
+        ControlPlaneFormat(name: "codex-k8s", make: { CodexK8sForwards(settings: $0) }, problem: ControlPlaneFormat.whsecSecret),
+        ControlPlaneFormat(name: "native", make: { NativeForwards(settings: $0) }, problem: ControlPlaneFormat.whsecSecret),
         ControlPlaneFormat(name: "kodex", make: { KodexForwards(settings: $0) }, problem: { settings in
             guard let secret = settings.rawSecret else {
                 return "control_plane.secret (RELAY_CONTROL_PLANE_SECRET) is required with format kodex: integration-gateway refuses unsigned callbacks; use the value of its KODEX_EXTERNAL_CALLBACK_SECRET"

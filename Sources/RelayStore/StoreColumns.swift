@@ -19,6 +19,8 @@ enum StoreColumns {
     static let callbackEvent = "received_at, path, decision, outcome, endpoint, actor, state, excerpt"
     static let vote = "endpoint, decision, reason, actor, path, cast_at"
     static let audit = "seq, recorded_at_ms, kind, request_id, correlation_id, path, endpoint, actor, decision, reason, body_sha256, previous_hash, hash"
+    /// What a write that makes dead letters returns of each (`RETURNING`), for its operational event.
+    static let deadLetterNote = "id, request_id, endpoint_name, purpose, attempt_count, last_error"
     /// The endpoint columns a read adds: circuit state, which only the outbox writes.
     static let endpointRead = endpoint + ", consecutive_failures, next_probe_at"
 

@@ -29,7 +29,8 @@ import Testing
         _ = try await call(.POST, relayA.baseURL + "/api/v1/endpoints", token: TestRelay.adminToken,
                            body: json(["name": "slow", "role": "approver", "url": .string(adapter.url + "/approve")]))
         let load = SubmitLoad(relayA)
-        try await Task.sleep(for: .seconds(1))
+        // Load for a count, not a time: on a busy machine a second held a single submit.
+        try await eventually("the load under way before the backup", timeout: .seconds(60)) { load.acceptedSoFar > 10 }
         let backup = first.appendingPathComponent("copy/relay-backup.sqlite").path
         try FileManager.default.createDirectory(atPath: (backup as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         let started = ContinuousClock.now
@@ -121,7 +122,7 @@ import Testing
         _ = try await call(.POST, instances[0].baseURL + "/api/v1/endpoints", token: TestRelay.adminToken,
                            body: json(["name": "slow", "role": "approver", "url": .string(adapter.url + "/approve")]))
         let loads = instances.map { SubmitLoad($0, prefix: "pg-\($0.port)-") }
-        try await Task.sleep(for: .seconds(1))
+        try await eventually("the load under way before the dump", timeout: .seconds(60)) { loads.map(\.acceptedSoFar).reduce(0, +) > 10 }
 
         let dump = try Self.folder("pg-dump").appendingPathComponent("relay.dump").path
         let started = ContinuousClock.now
@@ -184,6 +185,8 @@ final class SubmitLoad: Sendable {
             }
         }
     }
+
+    var acceptedSoFar: Int { accepted.withLock { $0.count } }
 
     /// Stops the load; the requests accepted before `instant`.
     func stop(acceptedBefore instant: ContinuousClock.Instant) async -> [String] {

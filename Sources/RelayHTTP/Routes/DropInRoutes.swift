@@ -8,7 +8,6 @@ import RelayContracts
 import RelayCore
 import RelayDelivery
 import RelayStore
-import Tracing
 
 /// `POST /approve` and `POST /execute`: the relay as a drop-in approver / executor for yaml-mcp-server
 /// (SPEC §3.2). It answers as an async adapter does, in the adapters' own body shapes.
@@ -22,8 +21,7 @@ struct DropInRoutes {
 
     /// A drop-in submit in its server span, which continues the caller's trace (SPEC §14).
     func door(_ request: Request, _ context: RelayRequestContext, kind: RequestKind, path: String) async -> Response {
-        await dependencies.tracing.span("submit", parent: request.headers.traceHeaders, kind: .server,
-                                        attributes: ["http.request.method": "POST", "http.route": path]) { trace, _ in
+        await dependencies.submitSpan(request, route: path) { trace in
             await respond(request, context.logger, kind: kind) { try await accept(request, kind: kind, trace: trace) }
         }
     }

@@ -7,7 +7,6 @@ import RelayApplication
 import RelayCore
 import RelayDelivery
 import RelayStore
-import Tracing
 
 /// `POST /api/v1/requests`: the native submit (SPEC §3.1).
 struct SubmitRoutes {
@@ -16,10 +15,7 @@ struct SubmitRoutes {
     func register(on group: RouterGroup<RelayRequestContext>) {
         group.post("/requests") { request, _ in
             // The submit's server span continues the caller's trace (SPEC §14); its context is stored with the request.
-            try await dependencies.tracing.span("submit", parent: request.headers.traceHeaders, kind: .server,
-                                                attributes: ["http.request.method": "POST", "http.route": "/api/v1/requests"]) { trace, _ in
-                try await submit(request, trace: trace)
-            }
+            try await dependencies.submitSpan(request, route: "/api/v1/requests") { trace in try await submit(request, trace: trace) }
         }
     }
 

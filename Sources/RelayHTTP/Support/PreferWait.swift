@@ -1,6 +1,5 @@
 import Foundation
 import HTTPTypes
-import RelayCore
 
 /// The `wait` preference of RFC 7240 (`Prefer: wait=10`, among others, in one field or several). A preference
 /// is a request, not a demand: one the relay cannot read is ignored, and one longer than `http.max_wait_sec` is
@@ -23,13 +22,4 @@ enum PreferWait {
 extension HTTPField.Name {
     static let prefer = Self("Prefer")!
     static let preferenceApplied = Self("Preference-Applied")!
-    static let traceparent = Self("traceparent")!
-    static let tracestate = Self("tracestate")!
-}
-
-extension HTTPFields {
-    /// The caller's W3C trace context, when well-formed (a malformed one starts a new trace: never a refusal).
-    var traceHeaders: TraceHeaders? {
-        TraceHeaders(traceparent: self[.traceparent], tracestate: self[.tracestate])
-    }
 }

@@ -78,7 +78,7 @@ extension StoreEngine {
             if case .dead(let reason) = completion.disposition {
                 let note = DeadLetterNote(messageId: completion.messageId, requestId: fenced.requestId, endpoint: fenced.endpointName,
                                           purpose: fenced.purpose, attempts: completion.attempt.number, lastError: completion.attempt.error)
-                writes += EventRule.deadLettered(note, reason: reason, events: planner.events, now: now)
+                writes += EventRule.owed(EventRule.deadLettered(note, reason: reason, events: planner.events, now: now))
             }
             return .write(writes) { _ in
                 try Self.supersedeIfResolved(completion, fenced: fenced, now: now) {
@@ -134,7 +134,7 @@ extension StoreEngine {
         guard let endpointId = fenced.endpointId, fenced.purpose == .delivery else { return .done(true) }
         let disable: [StoreWrite] = completion.disableEndpointReason.map { reason in
             [.disableEndpoint(id: endpointId, reason: reason, at: now)]
-                + EventRule.endpoint(.endpointDisabled, fenced, detail: ["reason": .string(reason)], events: events, now: now)
+                + EventRule.owed(EventRule.endpoint(.endpointDisabled, fenced, detail: ["reason": .string(reason)], events: events, now: now))
         } ?? []
         return .read(.circuit(endpointId: endpointId)) { reading in
             var writes: [StoreWrite] = []
@@ -145,12 +145,12 @@ extension StoreEngine {
                                           nextProbeAt: changed.nextProbeAt))
                 switch (stored.nextProbeAt, changed.nextProbeAt) {
                 case (nil, let probe?):
-                    writes += EventRule.endpoint(.circuitOpened, fenced, detail: [
+                    writes += EventRule.owed(EventRule.endpoint(.circuitOpened, fenced, detail: [
                         "consecutive_failures": .integer(Int64(changed.consecutiveFailures)), "next_probe_at": .string(ISO8601.string(probe)),
                         "last_error": .optional(completion.attempt.error),
-                    ], events: events, now: now)
+                    ], events: events, now: now))
                 case (.some, nil):
-                    writes += EventRule.endpoint(.circuitClosed, fenced, detail: [:], events: events, now: now)
+                    writes += EventRule.owed(EventRule.endpoint(.circuitClosed, fenced, detail: [:], events: events, now: now))
                 default:
                     break
                 }
@@ -185,7 +185,7 @@ extension StoreEngine {
     public func deadLetterExpired(now: Date, planner: ForwardPlanner) async throws -> Int {
         try await write(.write([.deadLetterPastDeadline(now: now)]) { answers in
             let notes = try answers[0].deadLettered
-            return .finish(notes.flatMap { EventRule.deadLettered($0, reason: .deadline, events: planner.events, now: now) }, notes.count)
+            return .finish(EventRule.owed(EventRule.deadLettered(notes, reason: .deadline, events: planner.events, now: now)), notes.count)
         })
     }
 

@@ -122,17 +122,26 @@ extension StoreEngine {
                 if let record = CallbackRecord(source, decision: decision, endpoint: endpoint, outcome: effect.outcome, at: now) {
                     writes.append(.insertCallbackEvent(requestId: request.id, record))
                 }
-                return sealed(writes, audit: effect.audit, effect.outcome)
+                return sealed(writes, audit: effect.audit, effect.outcome, events: planner.events, now: now)
             }
         }
     }
 
-    /// `writes`, then `audit` appended to the chain after its head, read under lock only now.
-    static func sealed<Result: Sendable>(_ writes: [StoreWrite], audit: [AuditRecord], _ result: Result) -> StoreStep<Result> {
-        guard !audit.isEmpty else { return .finish(writes, result) }
-        return .write(writes) {
-            .read(.auditHead(lock: true)) { head in
-                .finish([.appendAudit(AuditChain.append(audit, after: try head.auditHead))], result)
+    /// `writes`, the events owed for the dead letters they made, then `audit` appended to the chain after its head,
+    /// read under lock only now.
+    static func sealed<Result: Sendable>(_ writes: [StoreWrite], audit: [AuditRecord], _ result: Result, events: OperationalEvents?,
+                                         now: Date) -> StoreStep<Result> {
+        .write(writes) { answers in
+            let notes = answers.flatMap { answer -> [DeadLetterNote] in
+                if case .deadLettered(let notes) = answer { return notes }
+                return []
+            }
+            let owed = EventRule.owed(EventRule.deadLettered(notes, reason: .deadline, events: events, now: now))
+            guard !audit.isEmpty else { return .finish(owed, result) }
+            return .write(owed) { _ in
+                .read(.auditHead(lock: true)) { head in
+                    .finish([.appendAudit(AuditChain.append(audit, after: try head.auditHead))], result)
+                }
             }
         }
     }

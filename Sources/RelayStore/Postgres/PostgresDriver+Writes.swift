@@ -71,12 +71,13 @@ extension PostgresDriver {
                 """, connection)
         case .expireDeliveries(let requestId, let at):
             let seconds = at.timeIntervalSince1970
-            try await run("""
+            return .deadLettered(try await rows("""
                 UPDATE messages
                 SET state = 'dead', dead_reason = 'deadline', dead_at = \(seconds), lease_owner = NULL, updated_at = \(seconds),
                     last_error = COALESCE(last_error, 'the request expired before delivery')
                 WHERE request_id = \(requestId) AND purpose = 'delivery' AND state IN ('pending', 'inflight')
-                """, connection)
+                RETURNING \(unescaped: StoreColumns.deadLetterNote)
+                """, connection).map(PostgresRows.deadLetterNote))
         case .insertCallbackEvent(let requestId, let record):
             try await run("""
                 INSERT INTO callback_events (request_id, \(unescaped: StoreColumns.callbackEvent))
@@ -174,12 +175,8 @@ extension PostgresDriver {
                 SET state = 'dead', dead_reason = 'deadline', dead_at = \(seconds), lease_owner = NULL, updated_at = \(seconds),
                     last_error = COALESCE(last_error, 'deadline passed before delivery')
                 WHERE state IN ('pending', 'inflight') AND deadline <= \(seconds) AND (state = 'pending' OR due_at <= \(seconds))
-                RETURNING id, request_id, endpoint_name, purpose, attempt_count, last_error
-                """, connection).map { row in
-                let (id, requestId, endpoint, purpose, attempts, lastError) = try row.decode((String, String, String, String, Int, String?).self)
-                return DeadLetterNote(messageId: id, requestId: requestId, endpoint: endpoint, purpose: try PostgresRows.decodeEnum(purpose),
-                                      attempts: attempts, lastError: lastError)
-            })
+                RETURNING \(unescaped: StoreColumns.deadLetterNote)
+                """, connection).map(PostgresRows.deadLetterNote))
 
         case .heartbeat(let owner, let now):
             let seconds = now.timeIntervalSince1970

@@ -23,6 +23,13 @@ enum PostgresRows {
         return endpoint
     }
 
+    /// A row of `StoreColumns.deadLetterNote`.
+    static func deadLetterNote(_ row: PostgresRow) throws -> DeadLetterNote {
+        let (id, requestId, endpoint, purpose, attempts, lastError) = try row.decode((String, String, String, String, Int, String?).self)
+        return DeadLetterNote(messageId: id, requestId: requestId, endpoint: endpoint, purpose: try decodeEnum(purpose),
+                              attempts: attempts, lastError: lastError)
+    }
+
     static func request(_ row: PostgresRow) throws -> RelayRequest {
         let row = row.makeRandomAccess()
         var request = RelayRequest(

@@ -59,12 +59,13 @@ extension SQLiteDriver {
                 """, arguments: [state.rawValue, decision.reason, decision.actor, decision.result?.encoded(),
                                  at.timeIntervalSince1970, at.timeIntervalSince1970, requestId])
         case .expireDeliveries(let requestId, let at):
-            try db.cachedExecute(sql: """
+            return .deadLettered(try Row.fetchAllCached(db, sql: """
                 UPDATE messages
                 SET state = 'dead', dead_reason = 'deadline', dead_at = ?, lease_owner = NULL, updated_at = ?,
                     last_error = COALESCE(last_error, 'the request expired before delivery')
                 WHERE request_id = ? AND purpose = 'delivery' AND state IN ('pending', 'inflight')
-                """, arguments: [at.timeIntervalSince1970, at.timeIntervalSince1970, requestId])
+                RETURNING \(StoreColumns.deadLetterNote)
+                """, arguments: [at.timeIntervalSince1970, at.timeIntervalSince1970, requestId]).map(SQLiteRows.deadLetterNote))
         case .insertCallbackEvent(let requestId, let record):
             try db.cachedExecute(sql: """
                 INSERT INTO callback_events (request_id, \(StoreColumns.callbackEvent)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -160,11 +161,8 @@ extension SQLiteDriver {
                 SET state = 'dead', dead_reason = 'deadline', dead_at = ?, lease_owner = NULL, updated_at = ?,
                     last_error = COALESCE(last_error, 'deadline passed before delivery')
                 WHERE state IN ('pending', 'inflight') AND deadline <= ? AND (state = 'pending' OR due_at <= ?)
-                RETURNING id, request_id, endpoint_name, purpose, attempt_count, last_error
-                """, arguments: [seconds, seconds, seconds, seconds]).map { row in
-                DeadLetterNote(messageId: row["id"], requestId: row["request_id"], endpoint: row["endpoint_name"],
-                               purpose: try SQLiteRows.decodeEnum(row["purpose"]), attempts: row["attempt_count"], lastError: row["last_error"])
-            })
+                RETURNING \(StoreColumns.deadLetterNote)
+                """, arguments: [seconds, seconds, seconds, seconds]).map(SQLiteRows.deadLetterNote))
 
         case .heartbeat(let owner, let now):
             try db.cachedExecute(sql: """

@@ -20,6 +20,12 @@ enum SQLiteRows {
         return endpoint
     }
 
+    /// A row of `StoreColumns.deadLetterNote`.
+    static func deadLetterNote(_ row: Row) throws -> DeadLetterNote {
+        DeadLetterNote(messageId: row["id"], requestId: row["request_id"], endpoint: row["endpoint_name"],
+                       purpose: try decodeEnum(row["purpose"]), attempts: row["attempt_count"], lastError: row["last_error"])
+    }
+
     static func request(_ row: Row) throws -> RelayRequest {
         var request = RelayRequest(
             id: row["id"], kind: try decodeEnum(row["kind"]), correlationId: row["correlation_id"],

@@ -43,14 +43,10 @@ enum DecisionRule {
             var writes: [StoreWrite] = [.recordDecision(requestId: request.id, state: state, decision: decision, at: now)]
             writes += forwards.map(StoreWrite.insertMessage)
             if state == .expired {
-                // SPEC §7: a delivery that did not get through before the deadline failed; it is a dead letter.
+                // SPEC §7: a delivery that did not get through before the deadline failed; it is a dead letter (its event
+                // is owed from the write's answer, which names the deliveries it took: `StoreEngine.sealed`).
                 writes.append(.expireDeliveries(requestId: request.id, at: now))
                 writes += EventRule.expired(moved, events: planner.events, now: now)
-                for delivery in context.deliveries where delivery.state == .pending || delivery.state == .inflight {
-                    let note = DeadLetterNote(messageId: delivery.messageId, requestId: request.id, endpoint: delivery.endpointName,
-                                              purpose: .delivery, attempts: delivery.attemptCount, lastError: "the request expired before delivery")
-                    writes += EventRule.deadLettered(note, reason: .deadline, events: planner.events, now: now)
-                }
             } else if context.deliveries.contains(where: { $0.state == .pending }) {
                 writes.append(.supersedeDeliveries(requestId: request.id, at: now))
             }

@@ -11,7 +11,17 @@ enum EventRule {
             "message_id": .string(note.messageId), "request_id": .string(note.requestId), "endpoint": .string(note.endpoint),
             "purpose": .string(note.purpose.rawValue), "reason": .string(reason.rawValue), "attempts": .integer(Int64(note.attempts)),
             "last_error": .optional(note.lastError),
-        ], requestId: note.requestId, now: now)), .notifyDue]
+        ], requestId: note.requestId, now: now))]
+    }
+
+    /// The events of the messages a write made dead letters (its answer's notes).
+    static func deadLettered(_ notes: [DeadLetterNote], reason: DeadLetterReason, events: OperationalEvents?, now: Date) -> [StoreWrite] {
+        notes.flatMap { deadLettered($0, reason: reason, events: events, now: now) }
+    }
+
+    /// `events` and, when there are any, one wake-up for the dispatchers that send them.
+    static func owed(_ events: [StoreWrite]) -> [StoreWrite] {
+        events.isEmpty ? [] : events + [.notifyDue]
     }
 
     /// An endpoint's circuit moved (opened by a run of failures, closed by a successful probe), or the endpoint was disabled.
@@ -22,7 +32,7 @@ enum EventRule {
         data["endpoint"] = .string(fenced.endpointName)
         data["endpoint_id"] = .optional(fenced.endpointId)
         data["request_id"] = .string(fenced.requestId)
-        return [.insertMessage(events.message(type, data, requestId: fenced.requestId, now: now)), .notifyDue]
+        return [.insertMessage(events.message(type, data, requestId: fenced.requestId, now: now))]
     }
 
     static func expired(_ request: RelayRequest, events: OperationalEvents?, now: Date) -> [StoreWrite] {
