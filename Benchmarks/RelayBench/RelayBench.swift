@@ -20,6 +20,8 @@ struct RelayBench: AsyncParsableCommand {
     var runs = 3
     @Option(help: "Run only these scenarios (comma-separated: submits, deliveries, cycles, latency, backlog); the ceiling always runs.")
     var only: String?
+    @Option(help: "Run only these stores (comma-separated: sqlite, postgres), to compare builds on one store in more rounds; without SQLite, PostgreSQL's figures are read against the ceiling.")
+    var stores: String?
 
     func selected(_ scenario: String) -> Bool {
         only.map { $0.split(separator: ",").contains(Substring(scenario)) } ?? true
@@ -31,7 +33,9 @@ struct RelayBench: AsyncParsableCommand {
         let bigBacklog = smoke ? 1_000 : backlog
         let rates = smoke ? [100] : [100, 500, 1_000]
         let postgres = ProcessInfo.processInfo.environment[TestStores.postgresVariable] != nil
-        let stores = postgres ? ["sqlite", "postgres"] : ["sqlite"]
+        let stores = (postgres ? ["sqlite", "postgres"] : ["sqlite"]).filter { store in
+            self.stores.map { $0.split(separator: ",").contains(Substring(store)) } ?? true
+        }
         let http = HTTP.client(concurrency: 64)
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("relay-bench-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }

@@ -138,6 +138,10 @@ public enum StoreError: Error, Equatable, Sendable {
     case unsupported(String)
 }
 
+extension StoreError {
+    static let auditHeadMissing = StoreError.conflict("the audit trail's head row is missing: the database was changed by hand; restore it from a backup")
+}
+
 extension StoreError: CustomStringConvertible {
     public var description: String {
         switch self {

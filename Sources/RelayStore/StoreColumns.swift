@@ -21,6 +21,11 @@ enum StoreColumns {
     static let audit = "seq, recorded_at_ms, kind, request_id, correlation_id, path, endpoint, actor, decision, reason, body_sha256, previous_hash, hash"
     /// What a write that makes dead letters returns of each (`RETURNING`), for its operational event.
     static let deadLetterNote = "id, request_id, endpoint_name, purpose, attempt_count, last_error"
+    /// What a completion returns of its message's endpoint: the circuit, which the same transaction moves next.
+    static let circuitReturning = """
+        (SELECT consecutive_failures FROM endpoints WHERE endpoints.id = messages.endpoint_id) AS consecutive_failures,
+        (SELECT next_probe_at FROM endpoints WHERE endpoints.id = messages.endpoint_id) AS next_probe_at
+        """
     /// The endpoint columns a read adds: circuit state, which only the outbox writes.
     static let endpointRead = endpoint + ", consecutive_failures, next_probe_at"
 

@@ -57,6 +57,24 @@ import Testing
         #expect(AuditChain.firstBreak(in: kind)?.seq == 1)
     }
 
+    /// PostgreSQL links an entry in the statement that locks the head, hashing the template around the head's values:
+    /// the same bytes as the chain's own hash, whatever the fields hold (quotes, the key's own name, no reason).
+    @Test func auditTemplateHashesLikeTheChain() {
+        let records = [
+            AuditRecord(kind: "decision", recordedAtMs: 1_700_000_000_123, requestId: "req_1", correlationId: "c1", path: "capability",
+                        endpoint: "a", actor: "endpoint:a", decision: "approved", reason: "ok", bodySHA256: String(repeating: "ab", count: 32)),
+            AuditRecord(kind: "vote", recordedAtMs: 0, requestId: "req_\"previous_hash\":\"\(AuditChain.genesis)\"", correlationId: "ç/\\n",
+                        path: "admin", endpoint: nil, actor: nil, decision: "denied", reason: #"a "quoted", \ reason, "seq":0}"#),
+        ]
+        for record in records {
+            let (beforePrevious, beforeSeq) = AuditChain.template(record)
+            for (seq, previous) in [(Int64(1), AuditChain.genesis), (9_007_199_254_740_993, String(repeating: "f", count: 64))] {
+                let bytes = beforePrevious + Data(previous.utf8) + beforeSeq + Data("\(seq)}".utf8)
+                #expect(Fingerprint.sha256Hex(bytes) == AuditChain.hash(seq: seq, record, previous: previous), "\(String(decoding: bytes, as: UTF8.self))")
+            }
+        }
+    }
+
     static let body: [String: JSONValue] = [
         "kind": "approval", "correlation_id": "c", "tool": "t", "justification": "justified enough", "approval_request": "asking nicely",
         "risk_assessment": "a small risk only",

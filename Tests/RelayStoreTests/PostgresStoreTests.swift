@@ -46,6 +46,68 @@ import Testing
         #expect(handedOut.count == 200)
     }
 
+    /// On PostgreSQL every statement is a round trip, the cost that sets its throughput (issue 16): the hot paths are
+    /// held to their count here, so a change that adds one shows before the benchmark does.
+    @Test func theHotPathsKeepTheirRoundTrips() async throws {
+        guard case .postgres(let url) = try await TestStores.fresh(.postgres) else { return }
+        let driver = try PostgresDriver(url: url, maxConnections: 4)
+        let store = StoreEngine(driver: driver)
+        try await store.migrate()
+        let endpoint = makeEndpoint("a")
+        try await store.createEndpoint(endpoint)
+        var mark = driver.statements
+        func sent() -> Int {
+            defer { mark = driver.statements }
+            return driver.statements - mark
+        }
+
+        _ = try await store.submit(makeRequest("trips", endpoints: [endpoint], key: "k"))
+        #expect(sent() == 5, "a submit: BEGIN, its key and correlation id looked up, one statement for the request, its delivery, its key and the wake-up, COMMIT")
+        let claimed = try #require(try await store.claimDue(now: t0, owner: "w", limit: 1, lease: lease).first)
+        _ = sent()
+        #expect(try await store.complete(planner: noForwards, AttemptCompletion(messageId: claimed.message.id, leaseToken: claimed.leaseToken,
+                                                                                attempt: attempt(for: claimed, at: t0, outcome: .delivered, status: 202),
+                                                                                disposition: .delivered)))
+        #expect(sent() == 4, "a delivered attempt: BEGIN, the fenced update returning the endpoint's circuit, the attempt, COMMIT")
+        let outcome = try await store.decide(.correlationId("trips", kind: nil), NormalizedDecision(decision: .approved),
+                                             source: DecisionSource(path: .capability, door: "capability", endpoint: "a", body: Data("{}".utf8)),
+                                             planner: noForwards, now: t0.addingTimeInterval(1))
+        guard case .moved = outcome else { Issue.record("\(outcome)"); return }
+        #expect(sent() == 5, """
+            a decision: BEGIN, the request locked, its deliveries, one statement for the new state, the forward, the callback \
+            record, both notifications and the audit record linked under the head's lock, COMMIT
+            """)
+    }
+
+    /// Each decision links its audit record in the statement that locks the chain's head: decisions racing on two
+    /// instances still make one unbroken chain, one entry each.
+    @Test func decisionsRacingOnTwoInstancesMakeOneUnbrokenChain() async throws {
+        let (one, two) = try await twoInstances()
+        let endpoint = makeEndpoint("a")
+        try await one.createEndpoint(endpoint)
+        let count = 60
+        for index in 0..<count { _ = try await one.submit(makeRequest("chain-\(index)", endpoints: [endpoint])) }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<count {
+                let store = index.isMultiple(of: 2) ? one : two
+                group.addTask {
+                    let outcome = try await store.decide(.correlationId("chain-\(index)", kind: nil),
+                                                         NormalizedDecision(decision: index.isMultiple(of: 3) ? .denied : .approved),
+                                                         source: DecisionSource(path: .capability, door: "capability", endpoint: "a",
+                                                                                body: Data("{\"i\":\(index)}".utf8)),
+                                                         planner: noForwards, now: t0.addingTimeInterval(1))
+                    guard case .moved = outcome else { throw StoreError.conflict("chain-\(index): \(outcome)") }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let entries = try await one.auditEntries(AuditQuery(limit: 1000))
+        #expect(entries.map(\.seq) == Array(1...Int64(count)))
+        #expect(AuditChain.firstBreak(in: entries) == nil)
+        #expect(Set(entries.map(\.record.correlationId)).count == count)
+        #expect(try await two.auditHead() == AuditHead(seq: Int64(count), hash: entries.last?.hash ?? ""))
+    }
+
     @Test func aCommitOnOneInstanceWakesTheOther() async throws {
         let (one, two) = try await twoInstances()
         let signals = one.dueSignals()

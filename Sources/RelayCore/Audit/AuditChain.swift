@@ -10,14 +10,31 @@ public enum AuditChain {
     /// The hash of an entry: SHA-256 over its position, its fields and the previous hash, as canonical JSON
     /// (sorted keys, absent fields as null), so that any reader can recompute it.
     public static func hash(seq: Int64, _ record: AuditRecord, previous: String) -> String {
-        let canonical: JSONValue = .object([
+        Fingerprint.sha256Hex(canonical(seq: seq, record, previous: previous))
+    }
+
+    static func canonical(seq: Int64, _ record: AuditRecord, previous: String) -> Data {
+        JSONValue.object([
             "seq": .integer(seq), "recorded_at_ms": .integer(record.recordedAtMs), "kind": .string(record.kind),
             "request_id": .string(record.requestId), "correlation_id": .string(record.correlationId), "path": .string(record.path),
             "endpoint": record.endpoint.map(JSONValue.string) ?? .null, "actor": record.actor.map(JSONValue.string) ?? .null,
             "decision": .string(record.decision), "reason": record.reason.map(JSONValue.string) ?? .null,
             "body_sha256": record.bodySHA256.map(JSONValue.string) ?? .null, "previous_hash": .string(previous),
-        ])
-        return Fingerprint.sha256Hex(canonical.encoded())
+        ]).encoded()
+    }
+
+    /// What is hashed for `record`, around the two values only the chain's head supplies: the canonical form is
+    /// `beforePrevious + previous hash + beforeSeq + seq in decimal + "}"` ("previous_hash" sorts before "seq",
+    /// the last key). A store that links an entry where it reads the head (PostgreSQL, in the statement that locks
+    /// it) hashes these bytes with the head's values, so the lock is held for one statement, not a round trip more.
+    public static func template(_ record: AuditRecord) -> (beforePrevious: Data, beforeSeq: Data) {
+        // Quotes inside values are escaped, so the key with its quotes occurs only as the key.
+        let text = String(decoding: canonical(seq: 0, record, previous: genesis), as: UTF8.self)
+        let previousKey = "\"previous_hash\":\"", seqKey = ",\"seq\":"
+        let previous = text.range(of: previousKey + genesis + "\"")!
+        precondition(text.hasSuffix(seqKey + "0}"), "seq is the last key of an audit entry's canonical form")
+        return (Data(text[..<text.index(previous.lowerBound, offsetBy: previousKey.count)].utf8),
+                Data(("\"" + text[previous.upperBound...].dropLast(2)).utf8))
     }
 
     /// `records` chained after `head`, in order.

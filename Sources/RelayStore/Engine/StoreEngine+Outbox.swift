@@ -136,27 +136,25 @@ extension StoreEngine {
             [.disableEndpoint(id: endpointId, reason: reason, at: now)]
                 + EventRule.owed(EventRule.endpoint(.endpointDisabled, fenced, detail: ["reason": .string(reason)], events: events, now: now))
         } ?? []
-        return .read(.circuit(endpointId: endpointId)) { reading in
-            var writes: [StoreWrite] = []
-            if let stored = try reading.circuit,
-               let changed = circuit.after(attemptSucceeded: completion.attempt.outcome == .delivered,
-                                           previousFailures: stored.consecutiveFailures, nextProbeAt: stored.nextProbeAt, now: now) {
-                writes.append(.setCircuit(endpointId: endpointId, consecutiveFailures: changed.consecutiveFailures,
-                                          nextProbeAt: changed.nextProbeAt))
-                switch (stored.nextProbeAt, changed.nextProbeAt) {
-                case (nil, let probe?):
-                    writes += EventRule.owed(EventRule.endpoint(.circuitOpened, fenced, detail: [
-                        "consecutive_failures": .integer(Int64(changed.consecutiveFailures)), "next_probe_at": .string(ISO8601.string(probe)),
-                        "last_error": .optional(completion.attempt.error),
-                    ], events: events, now: now))
-                case (.some, nil):
-                    writes += EventRule.owed(EventRule.endpoint(.circuitClosed, fenced, detail: [:], events: events, now: now))
-                default:
-                    break
-                }
+        var writes: [StoreWrite] = []
+        if let stored = fenced.circuit,
+           let changed = circuit.after(attemptSucceeded: completion.attempt.outcome == .delivered,
+                                       previousFailures: stored.consecutiveFailures, nextProbeAt: stored.nextProbeAt, now: now) {
+            writes.append(.setCircuit(endpointId: endpointId, consecutiveFailures: changed.consecutiveFailures,
+                                      nextProbeAt: changed.nextProbeAt))
+            switch (stored.nextProbeAt, changed.nextProbeAt) {
+            case (nil, let probe?):
+                writes += EventRule.owed(EventRule.endpoint(.circuitOpened, fenced, detail: [
+                    "consecutive_failures": .integer(Int64(changed.consecutiveFailures)), "next_probe_at": .string(ISO8601.string(probe)),
+                    "last_error": .optional(completion.attempt.error),
+                ], events: events, now: now))
+            case (.some, nil):
+                writes += EventRule.owed(EventRule.endpoint(.circuitClosed, fenced, detail: [:], events: events, now: now))
+            default:
+                break
             }
-            return .finish(writes + disable, true)
         }
+        return .finish(writes + disable, true)
     }
 
     public func reclaimLeases(owner: String, now: Date, instanceTimeout: TimeInterval) async throws -> Int {

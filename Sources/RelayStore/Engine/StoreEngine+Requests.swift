@@ -127,29 +127,23 @@ extension StoreEngine {
         }
     }
 
-    /// `writes`, the events owed for the dead letters they made, then `audit` appended to the chain after its head,
-    /// read under lock only now.
+    /// `writes` with `audit` appended to the chain last, so that its head is held briefly (on PostgreSQL it shares the
+    /// writes' one statement), then the events owed for the dead letters the writes made.
     static func sealed<Result: Sendable>(_ writes: [StoreWrite], audit: [AuditRecord], _ result: Result, events: OperationalEvents?,
                                          now: Date) -> StoreStep<Result> {
-        .write(writes) { answers in
+        .write(audit.isEmpty ? writes : writes + [.appendAudit(audit)]) { answers in
             let notes = answers.flatMap { answer -> [DeadLetterNote] in
                 if case .deadLettered(let notes) = answer { return notes }
                 return []
             }
-            let owed = EventRule.owed(EventRule.deadLettered(notes, reason: .deadline, events: events, now: now))
-            guard !audit.isEmpty else { return .finish(owed, result) }
-            return .write(owed) { _ in
-                .read(.auditHead(lock: true)) { head in
-                    .finish([.appendAudit(AuditChain.append(audit, after: try head.auditHead))], result)
-                }
-            }
+            return .finish(EventRule.owed(EventRule.deadLettered(notes, reason: .deadline, events: events, now: now)), result)
         }
     }
 
     // MARK: Audit trail
 
     public func auditHead() async throws -> AuditHead {
-        try await read(.auditHead(lock: false)) { try $0.auditHead }
+        try await read(.auditHead) { try $0.auditHead }
     }
 
     public func auditEntries(_ query: AuditQuery) async throws -> [AuditEntry] {

@@ -42,7 +42,6 @@ public enum StoreQuery: Sendable, Equatable {
     case callbackForwardCandidates(now: Date, limit: Int)
     /// Deliveries of a request other than `excluding` that may still reach a human.
     case liveDeliveries(requestId: String, excluding: String)
-    case circuit(endpointId: String)
     case nextDueAt
     case message(id: String)
     case messageState(id: String, lock: Bool)
@@ -60,7 +59,7 @@ public enum StoreQuery: Sendable, Equatable {
 
     // Audit trail
     /// Where the chain stands; `lock` holds it until the transaction ends, so that appends are serialized.
-    case auditHead(lock: Bool)
+    case auditHead
     case auditEntries(AuditQuery)
 }
 
@@ -97,18 +96,21 @@ public struct ForwardCandidate: Sendable, Equatable {
     }
 }
 
-/// What a fenced completion found: the message's request, endpoint and purpose.
+/// What a fenced completion found: the message's request, endpoint and purpose, and its endpoint's circuit as
+/// stored (the completion's own statement returns it, so no read follows it on PostgreSQL).
 public struct FencedMessage: Sendable, Equatable {
     public var requestId: String
     public var endpointId: String?
     public var endpointName: String
     public var purpose: MessagePurpose
+    public var circuit: CircuitReading?
 
-    public init(requestId: String, endpointId: String?, endpointName: String, purpose: MessagePurpose) {
+    public init(requestId: String, endpointId: String?, endpointName: String, purpose: MessagePurpose, circuit: CircuitReading?) {
         self.requestId = requestId
         self.endpointId = endpointId
         self.endpointName = endpointName
         self.purpose = purpose
+        self.circuit = circuit
     }
 }
 

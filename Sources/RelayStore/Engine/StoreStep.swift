@@ -69,7 +69,6 @@ extension StoreValue {
     var deadLetters: [DeadLetter] { get throws { if case .deadLetters(let v) = self { return v }; throw UnexpectedStoreValue(expected: "dead letters") } }
     var claimed: [ClaimedMessage] { get throws { if case .claimed(let v) = self { return v }; throw UnexpectedStoreValue(expected: "claimed messages") } }
     var fenced: FencedMessage? { get throws { if case .fenced(let v) = self { return v }; throw UnexpectedStoreValue(expected: "a fenced message") } }
-    var circuit: CircuitReading? { get throws { if case .circuit(let v) = self { return v }; throw UnexpectedStoreValue(expected: "a circuit") } }
     var outboxCounts: OutboxCounts { get throws { if case .outboxCounts(let v) = self { return v }; throw UnexpectedStoreValue(expected: "outbox counts") } }
     var activity: ActivitySummary { get throws { if case .activity(let v) = self { return v }; throw UnexpectedStoreValue(expected: "activity") } }
     var purged: PurgeResult { get throws { if case .purged(let v) = self { return v }; throw UnexpectedStoreValue(expected: "a purge result") } }

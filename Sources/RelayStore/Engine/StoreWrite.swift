@@ -27,8 +27,10 @@ public enum StoreWrite: Sendable, Equatable {
     case insertVote(requestId: String, Vote)
     /// An escalation step fired: the request's lifecycle with its count, and when the next step is due.
     case recordEscalation(requestId: String, RequestLifecycle, nextAt: Date?, at: Date)
-    /// Appends entries to the audit chain and moves its head to the last of them.
-    case appendAudit([AuditEntry])
+    /// Appends records to the audit chain after its head, which the write reads and locks itself (each linked by
+    /// `AuditChain`), and moves the head to the last of them. The head stays locked until the commit: it is a
+    /// transaction's last write.
+    case appendAudit([AuditRecord])
     /// Ends every wait for this request's decision once the transaction commits, on every instance (SPEC §12).
     case notifyDecided(requestId: String)
     case recordControlPlaneAnswer(requestId: String, ControlPlaneAnswer, at: Date)
@@ -99,7 +101,6 @@ public enum StoreValue: Sendable {
     case deadLetters([DeadLetter])
     case claimed([ClaimedMessage])
     case fenced(FencedMessage?)
-    case circuit(CircuitReading?)
     case outboxCounts(OutboxCounts)
     case activity(ActivitySummary)
     case purged(PurgeResult)

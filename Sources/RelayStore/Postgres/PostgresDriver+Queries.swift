@@ -1,14 +1,14 @@
 import Foundation
 import PostgresNIO
 import RelayCore
+import Synchronization
 
 extension PostgresDriver {
     /// Answers one of the engine's queries in PostgreSQL's dialect; `lock` holds the rows until commit.
     func answer(_ query: StoreQuery, _ connection: PostgresConnection) async throws -> StoreValue {
         switch query {
         case .endpoints:
-            return .endpoints(try await rows("SELECT \(unescaped: StoreColumns.endpointRead) FROM endpoints ORDER BY name", connection)
-                .map(PostgresRows.endpoint))
+            return .endpoints(try await rows(Hot.Endpoints.self, connection).map(PostgresRows.endpoint))
         case .endpoint(let idOrName):
             return .endpoint(try await rows("""
                 SELECT \(unescaped: StoreColumns.endpointRead) FROM endpoints WHERE id = \(idOrName) OR name = \(idOrName)
@@ -47,16 +47,13 @@ extension PostgresDriver {
             return .loads(endpoints.map { EndpointLoad(endpoint: $0, inFlight: inFlight[$0.id, default: 0]) })
 
         case .idempotencyAnswer(let key):
-            return .answer(try await rows("""
-                SELECT body_hash, response_status, response_body FROM idempotency_keys WHERE key = \(key)
-                """, connection).first.map { row in
+            return .answer(try await rows(Hot.IdempotencyAnswer.self, connection) { $0.append(key) }.first.map { row in
                 let (hash, status, body) = try row.decode((String, Int, Data).self)
                 return StoredAnswer(bodyHash: hash, status: status, body: body)
             })
         case .requestWithCorrelationId(let correlationId):
-            return .request(try await rows("""
-                SELECT \(unescaped: StoreColumns.request) FROM requests WHERE correlation_id = \(correlationId)
-                """, connection).first.map(PostgresRows.request))
+            return .request(try await rows(Hot.RequestWithCorrelationId.self, connection) { $0.append(correlationId) }
+                .first.map(PostgresRows.request))
         case .openRequest(let approvalRequestId):
             return .request(try await rows("""
                 SELECT \(unescaped: StoreColumns.request) FROM requests
@@ -65,20 +62,13 @@ extension PostgresDriver {
         case .request(let lookup, let lock):
             return .request(try await request(connection, lookup, lock: lock))
         case .deliveries(let requestId):
-            return .deliveries(try await rows("""
-                SELECT m.id, m.endpoint_id, m.endpoint_name, m.state, m.attempt_count, e.settings::json->>'resolution_url'
-                FROM messages m LEFT JOIN endpoints e ON e.id = m.endpoint_id
-                WHERE m.request_id = \(requestId) AND m.purpose = 'delivery' ORDER BY m.created_at, m.id
-                """, connection).map { row in
+            return .deliveries(try await rows(Hot.Deliveries.self, connection) { $0.append(requestId) }.map { row in
                 let (id, endpointId, endpointName, state, attempts, resolutionURL) = try row.decode((String, String?, String, String, Int, String?).self)
                 return DeliveryState(messageId: id, endpointId: endpointId, endpointName: endpointName, state: try PostgresRows.decodeEnum(state),
                                      attemptCount: attempts, resolutionURL: resolutionURL)
             })
         case .capability(let hash):
-            if let row = try await rows("""
-                SELECT \(unescaped: StoreColumns.qualified(StoreColumns.request, "r")), m.endpoint_name AS delivery_endpoint
-                FROM messages m JOIN requests r ON r.id = m.request_id WHERE m.callback_token_hash = \(hash)
-                """, connection).first {
+            if let row = try await rows(Hot.Capability.self, connection, { $0.append(hash) }).first {
                 return .capability(CapabilityHolder(request: try PostgresRows.request(row),
                                                     endpoint: try row.makeRandomAccess()["delivery_endpoint"].decode(String.self)))
             }
@@ -106,7 +96,7 @@ extension PostgresDriver {
                 Self.appendFilter(terms, to: &statement)
             }
             statement.sql += " ORDER BY r.created_at DESC, r.id DESC LIMIT \(try statement.bind(query.limit + 1))"
-            return .requests(try await connection.query(statement, logger: logger).collect().map(PostgresRows.request))
+            return .requests(try await rows(statement, connection).map(PostgresRows.request))
         case .timeline(let key):
             return .timeline(try await timeline(connection, key))
         case .dueForExpiry(let now, let limit):
@@ -150,12 +140,6 @@ extension PostgresDriver {
                 WHERE request_id = \(requestId) AND purpose = 'delivery' AND id <> \(excluding)
                   AND state IN ('pending', 'inflight', 'delivered')
                 """, connection))
-        case .circuit(let endpointId):
-            return .circuit(try await rows("SELECT consecutive_failures, next_probe_at FROM endpoints WHERE id = \(endpointId)", connection)
-                .first.map { row in
-                    let (failures, nextProbeAt) = try row.decode((Int, Double?).self)
-                    return CircuitReading(consecutiveFailures: failures, nextProbeAt: nextProbeAt.map(PostgresRows.date))
-                })
         case .nextDueAt:
             return .time(try await rows("""
                 SELECT MIN(m.due_at) FROM messages m LEFT JOIN endpoints e ON e.id = m.endpoint_id
@@ -173,10 +157,10 @@ extension PostgresDriver {
         case .deadLetterCount(let filter):
             var statement = PostgresQuery(unsafeSQL: "SELECT count(*) FROM messages m JOIN requests r ON r.id = m.request_id WHERE")
             Self.appendDeadLetterFilter(filter, to: &statement)
-            return .count(try await connection.query(statement, logger: logger).collect().first?.decode(Int.self) ?? 0)
+            return .count(try await rows(statement, connection).first?.decode(Int.self) ?? 0)
         case .outboxCounts:
             var counts = OutboxCounts.zero
-            for row in try await connection.query(PostgresQuery(unsafeSQL: OutboxCounts.groupedSQL), logger: logger).collect() {
+            for row in try await rows(PostgresQuery(unsafeSQL: OutboxCounts.groupedSQL), connection) {
                 let (state, reason, count) = try row.decode((String, String?, Int).self)
                 counts.add(state: state, reason: reason, count: count)
             }
@@ -184,26 +168,26 @@ extension PostgresDriver {
                 var bindings = PostgresBindings()
                 bindings.append(purpose.rawValue)
                 let query = PostgresQuery(unsafeSQL: OutboxCounts.oldestPendingSQL.replacingOccurrences(of: "?", with: "$1"), binds: bindings)
-                if let oldest = try await connection.query(query, logger: logger).collect().first?.decode(Double?.self) {
+                if let oldest = try await rows(query, connection).first?.decode(Double?.self) {
                     counts.oldestPending[purpose] = PostgresRows.date(oldest)
                 }
             }
             return .outboxCounts(counts)
         case .activity(let since):
             var summary = ActivitySummary()
-            for row in try await connection.query(PostgresQuery(unsafeSQL: ActivityQueries.requestsByState), logger: logger).collect() {
+            for row in try await rows(PostgresQuery(unsafeSQL: ActivityQueries.requestsByState), connection) {
                 let (state, count) = try row.decode((String, Int).self)
                 summary.requestsByState[state] = count
             }
             var bindings = PostgresBindings()
             bindings.append(since.timeIntervalSince1970)
             let attempts = PostgresQuery(unsafeSQL: ActivityQueries.attemptsByEndpoint.replacingOccurrences(of: "?", with: "$1"), binds: bindings)
-            for row in try await connection.query(attempts, logger: logger).collect() {
+            for row in try await rows(attempts, connection) {
                 let (endpoint, outcome, count) = try row.decode((String, String, Int).self)
                 summary.addAttempts(endpoint: endpoint, outcome: outcome, count: count)
             }
             let failures = PostgresQuery(unsafeSQL: ActivityQueries.lastFailureByEndpoint.replacingOccurrences(of: "?", with: "$1"), binds: bindings)
-            for row in try await connection.query(failures, logger: logger).collect() {
+            for row in try await rows(failures, connection) {
                 let (endpoint, error, status, at) = try row.decode((String, String?, Int?, Double).self)
                 summary.addLastFailure(endpoint: endpoint, error: error, status: status, at: at)
             }
@@ -224,23 +208,23 @@ extension PostgresDriver {
             var bindings = PostgresBindings()
             bindings.append(since.timeIntervalSince1970)
             func statement(_ sql: String) -> PostgresQuery { PostgresQuery(unsafeSQL: sql.replacingOccurrences(of: "?", with: "$1"), binds: bindings) }
-            for row in try await connection.query(statement(MinuteActivity.attemptsSQL), logger: logger).collect() {
+            for row in try await rows(statement(MinuteActivity.attemptsSQL), connection) {
                 let (minute, outcome, count) = try row.decode((Int, String, Int).self)
                 activity.addAttempts(minute: minute, outcome: outcome, count: count)
             }
-            for row in try await connection.query(statement(MinuteActivity.deadSQL), logger: logger).collect() {
+            for row in try await rows(statement(MinuteActivity.deadSQL), connection) {
                 let (minute, count) = try row.decode((Int, Int).self)
                 activity.addDead(minute: minute, count: count)
             }
-            for row in try await connection.query(statement(MinuteActivity.latencySQL), logger: logger).collect() {
+            for row in try await rows(statement(MinuteActivity.latencySQL), connection) {
                 let (minute, bucket, count) = try row.decode((Int, Int, Int).self)
                 activity.addLatency(minute: minute, bucket: bucket, count: count)
             }
             return .minuteActivity(activity)
 
-        case .auditHead(let lock):
-            guard let row = try await rows("SELECT seq, hash FROM audit_head WHERE id = 1\(unescaped: lock ? " FOR UPDATE" : "")", connection).first else {
-                throw StoreError.conflict("the audit trail's head row is missing: the database was changed by hand; restore it from a backup")
+        case .auditHead:
+            guard let row = try await rows("SELECT seq, hash FROM audit_head WHERE id = 1", connection).first else {
+                throw StoreError.auditHeadMissing
             }
             let (seq, hash) = try row.decode((Int64, String).self)
             return .auditHead(AuditHead(seq: seq, hash: hash))
@@ -248,12 +232,13 @@ extension PostgresDriver {
             var statement = PostgresQuery(unsafeSQL: "SELECT \(StoreColumns.audit) FROM audit_log WHERE")
             Self.appendFilter(query.filterTerms, to: &statement)
             statement.sql += " ORDER BY seq LIMIT \(try statement.bind(query.limit))"
-            return .auditEntries(try await connection.query(statement, logger: logger).collect().map(PostgresRows.auditEntry))
+            return .auditEntries(try await rows(statement, connection).map(PostgresRows.auditEntry))
         }
     }
 
     func rows(_ query: PostgresQuery, _ connection: PostgresConnection) async throws -> [PostgresRow] {
-        try await connection.query(query, logger: logger).collect()
+        statementsSent.add(1, ordering: .relaxed)
+        return try await connection.query(query, logger: logger).collect()
     }
 
     func count(_ query: PostgresQuery, _ connection: PostgresConnection) async throws -> Int {
@@ -265,7 +250,9 @@ extension PostgresDriver {
         let query: PostgresQuery
         switch lookup {
         case .id(let id):
-            query = "SELECT \(unescaped: StoreColumns.request) FROM requests WHERE id = \(id)\(unescaped: suffix)"
+            let found = lock ? try await rows(Hot.RequestByIdLocked.self, connection) { $0.append(id) }
+                : try await rows(Hot.RequestById.self, connection) { $0.append(id) }
+            return try found.first.map(PostgresRows.request)
         case .callbackTokenHash(let hash):
             query = "SELECT \(unescaped: StoreColumns.request) FROM requests WHERE callback_token_hash = \(hash)\(unescaped: suffix)"
         case .correlationId(let id, let kind):
@@ -330,7 +317,7 @@ extension PostgresDriver {
             statement.sql += " AND (m.dead_at < \(try statement.bind(cursor.deadAt)) OR (m.dead_at = \(try statement.bind(cursor.deadAt)) AND m.id < \(try statement.bind(cursor.id))))"
         }
         statement.sql += " ORDER BY m.dead_at DESC, m.id DESC LIMIT \(try statement.bind(query.limit + 1))"
-        let found = try await connection.query(statement, logger: logger).collect()
+        let found = try await rows(statement, connection)
         return try found.map { row in
             let access = row.makeRandomAccess()
             return DeadLetter(
@@ -361,13 +348,5 @@ extension PostgresDriver {
             }.joined()
         }
         statement.sql += " " + terms.joined(separator: " AND ")
-    }
-}
-
-extension PostgresQuery {
-    /// Appends `value` to the binds and returns its placeholder, for statements built piece by piece.
-    mutating func bind<Value: PostgresThrowingDynamicTypeEncodable>(_ value: Value) throws -> String {
-        try binds.append(value)
-        return "$\(binds.count)"
     }
 }

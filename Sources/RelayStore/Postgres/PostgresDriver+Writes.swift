@@ -1,6 +1,7 @@
 import Foundation
 import PostgresNIO
 import RelayCore
+import Synchronization
 
 extension PostgresDriver {
     /// Executes one of the engine's writes in PostgreSQL's dialect.
@@ -27,48 +28,11 @@ extension PostgresDriver {
             try await run("DELETE FROM endpoints WHERE id = \(id)", connection)
         case .setNextProbe(let endpointId, let at):
             try await run("UPDATE endpoints SET next_probe_at = \(at.timeIntervalSince1970) WHERE id = \(endpointId)", connection)
-        case .setCircuit(let endpointId, let failures, let nextProbeAt):
-            try await run("""
-                UPDATE endpoints SET consecutive_failures = \(failures), next_probe_at = \(nextProbeAt?.timeIntervalSince1970)
-                WHERE id = \(endpointId)
-                """, connection)
-        case .disableEndpoint(let id, let reason, let at):
-            try await run("""
-                UPDATE endpoints SET enabled = false, disabled_reason = \(reason), updated_at = \(at.timeIntervalSince1970) WHERE id = \(id)
-                """, connection)
 
-        case .insertRequest(let request, let nextEscalationAt):
-            try await run("""
-                INSERT INTO requests (\(unescaped: StoreColumns.request), next_escalation_at) VALUES (\(request.id), \(request.kind.rawValue),
-                    \(request.correlationId), \(request.approvalRequestId), \(request.tool), \(request.state.rawValue), \(request.payload),
-                    \(request.callbackURL), \(request.deadline.timeIntervalSince1970), \(request.decisionReason),
-                    \(request.decidedAt?.timeIntervalSince1970), \(request.createdAt.timeIntervalSince1970),
-                    \(request.updatedAt.timeIntervalSince1970), \(request.decisionActor), \(request.decisionResult?.encoded()),
-                    \(request.controlPlaneState), \(request.flag), \(try StoreColumns.lifecycle(request.lifecycle)),
-                    \(request.controlPlaneRef), \(request.trace?.traceparent), \(request.trace?.tracestate),
-                    \(nextEscalationAt?.timeIntervalSince1970))
-                """, connection)
-        case .insertMessage(let message):
-            try await run("""
-                INSERT INTO messages (\(unescaped: StoreColumns.message)) VALUES (\(message.id), \(message.requestId), \(message.endpointId),
-                    \(message.endpointName), \(message.purpose.rawValue), \(message.url), \(message.body), \(message.state.rawValue),
-                    \(message.attemptCount), \(message.dueAt.timeIntervalSince1970), \(message.deadline.timeIntervalSince1970),
-                    \(message.deadReason?.rawValue), \(message.lastError), \(message.createdAt.timeIntervalSince1970),
-                    \(message.updatedAt.timeIntervalSince1970), \(message.sink?.rawValue), \(message.callbackTokenHash),
-                    \(message.trace?.traceparent), \(message.trace?.tracestate))
-                """, connection)
-        case .insertIdempotency(let record, let requestId, let at):
-            try await run("""
-                INSERT INTO idempotency_keys (key, body_hash, request_id, response_status, response_body, created_at)
-                VALUES (\(record.key), \(record.bodyHash), \(requestId), \(record.responseStatus), \(record.responseBody), \(at.timeIntervalSince1970))
-                """, connection)
-        case .recordDecision(let requestId, let state, let decision, let at):
-            let seconds = at.timeIntervalSince1970
-            try await run("""
-                UPDATE requests SET state = \(state.rawValue), decision_reason = \(decision.reason), decision_actor = \(decision.actor),
-                    decision_result = \(decision.result?.encoded()), decided_at = \(seconds), updated_at = \(seconds)
-                WHERE id = \(requestId)
-                """, connection)
+        case .insertRequest, .insertMessage, .insertIdempotency, .recordDecision, .insertCallbackEvent, .recordControlPlaneAnswer,
+             .supersedeDeliveries, .insertVote, .recordEscalation, .insertAttempt, .setCircuit, .disableEndpoint, .appendAudit, .notifyDecided, .notifyDue:
+            // Statements that may share a round trip with their neighbours (PostgresDriver+Batches).
+            return try await execute(batch: [write], connection)[0]
         case .expireDeliveries(let requestId, let at):
             let seconds = at.timeIntervalSince1970
             return .deadLettered(try await rows("""
@@ -78,63 +42,6 @@ extension PostgresDriver {
                 WHERE request_id = \(requestId) AND purpose = 'delivery' AND state IN ('pending', 'inflight')
                 RETURNING \(unescaped: StoreColumns.deadLetterNote)
                 """, connection).map(PostgresRows.deadLetterNote))
-        case .insertCallbackEvent(let requestId, let record):
-            try await run("""
-                INSERT INTO callback_events (request_id, \(unescaped: StoreColumns.callbackEvent))
-                VALUES (\(requestId), \(record.receivedAt.timeIntervalSince1970), \(record.path), \(record.decision), \(record.outcome.rawValue),
-                    \(record.endpoint), \(record.actor), \(record.state.rawValue), \(record.excerpt))
-                """, connection)
-        case .recordControlPlaneAnswer(let requestId, let answer, let at):
-            try await run("""
-                UPDATE requests SET control_plane_state = \(answer.state), flag = COALESCE(\(answer.flag), flag),
-                    updated_at = \(at.timeIntervalSince1970)
-                WHERE id = \(requestId)
-                """, connection)
-        case .supersedeDeliveries(let requestId, let at):
-            return .count(try await rows("""
-                UPDATE messages SET state = 'superseded', lease_owner = NULL, updated_at = \(at.timeIntervalSince1970)
-                WHERE request_id = \(requestId) AND purpose = 'delivery' AND state = 'pending'
-                RETURNING 1
-                """, connection).count)
-        case .insertVote(let requestId, let vote):
-            try await run("""
-                INSERT INTO votes (request_id, \(unescaped: StoreColumns.vote)) VALUES (\(requestId), \(vote.endpoint), \(vote.decision.rawValue),
-                    \(vote.reason), \(vote.actor), \(vote.path.rawValue), \(vote.castAt.timeIntervalSince1970))
-                """, connection)
-        case .recordEscalation(let requestId, let lifecycle, let nextAt, let at):
-            try await run("""
-                UPDATE requests SET lifecycle = \(try StoreColumns.lifecycle(lifecycle)), next_escalation_at = \(nextAt?.timeIntervalSince1970),
-                    updated_at = \(at.timeIntervalSince1970)
-                WHERE id = \(requestId)
-                """, connection)
-        case .appendAudit(let entries) where entries.count == 1:
-            // A decision's one record and the head it becomes, in one round trip: the head row is locked
-            // until commit, so every statement after its read holds back the next decision (issue 13).
-            let entry = entries[0]
-            let record = entry.record
-            try await run("""
-                WITH appended AS (
-                    INSERT INTO audit_log (\(unescaped: StoreColumns.audit)) VALUES (\(entry.seq), \(record.recordedAtMs), \(record.kind),
-                        \(record.requestId), \(record.correlationId), \(record.path), \(record.endpoint), \(record.actor), \(record.decision),
-                        \(record.reason), \(record.bodySHA256), \(entry.previousHash), \(entry.hash))
-                    RETURNING 1)
-                UPDATE audit_head SET seq = \(entry.seq), hash = \(entry.hash) WHERE id = 1
-                """, connection)
-        case .appendAudit(let entries):
-            for entry in entries {
-                let record = entry.record
-                try await run("""
-                    INSERT INTO audit_log (\(unescaped: StoreColumns.audit)) VALUES (\(entry.seq), \(record.recordedAtMs), \(record.kind),
-                        \(record.requestId), \(record.correlationId), \(record.path), \(record.endpoint), \(record.actor), \(record.decision),
-                        \(record.reason), \(record.bodySHA256), \(entry.previousHash), \(entry.hash))
-                    """, connection)
-            }
-            if let last = entries.last {
-                try await run("UPDATE audit_head SET seq = \(last.seq), hash = \(last.hash) WHERE id = 1", connection)
-            }
-        case .notifyDecided, .notifyDue:
-            try await notify([write], connection)
-
         case .claimDeliveries(let endpoint, let owner, let now, let leaseUntil, let take):
             return .claimed(try await claim(connection, endpointId: endpoint.id, url: endpoint.url, owner: owner, now: now,
                                             leaseUntil: leaseUntil, take: take, endpoint: endpoint))
@@ -150,24 +57,23 @@ extension PostgresDriver {
                 RETURNING \(unescaped: StoreColumns.qualified(StoreColumns.message, "m")), m.lease_token, m.round_start
                 """, connection).map { try Self.claimed($0, endpoint: nil) })
         case .completeMessage(let id, let leaseToken, let record, let error):
-            return .fenced(try await rows("""
-                UPDATE messages
-                SET state = \(record.state.rawValue), attempt_count = attempt_count + 1, due_at = \(record.dueAt), lease_owner = NULL,
-                    dead_reason = \(record.deadReason?.rawValue), dead_at = \(record.deadAt),
-                    last_error = \(error), updated_at = \(record.now)
-                WHERE id = \(id) AND lease_token = \(leaseToken) AND state = 'inflight'
-                RETURNING request_id, endpoint_id, endpoint_name, purpose
-                """, connection).first.map { row in
-                let (requestId, endpointId, endpointName, purpose) = try row.decode((String, String?, String, String).self)
+            return .fenced(try await rows(Hot.CompleteMessage.self, connection) { binds in
+                binds.append(record.state.rawValue)
+                binds.append(record.dueAt)
+                binds.append(record.deadReason?.rawValue)
+                binds.append(record.deadAt)
+                binds.append(error)
+                binds.append(record.now)
+                binds.append(id)
+                binds.append(leaseToken)
+            }.first.map { row in
+                let (requestId, endpointId, endpointName, purpose, failures, nextProbeAt)
+                    = try row.decode((String, String?, String, String, Int?, Double?).self)
                 return FencedMessage(requestId: requestId, endpointId: endpointId, endpointName: endpointName,
-                                     purpose: try PostgresRows.decodeEnum(purpose))
+                                     purpose: try PostgresRows.decodeEnum(purpose), circuit: failures.map {
+                    CircuitReading(consecutiveFailures: $0, nextProbeAt: nextProbeAt.map(PostgresRows.date))
+                })
             })
-        case .insertAttempt(let attempt):
-            try await run("""
-                INSERT INTO attempts (message_id, number, started_at, duration_ms, status_code, error, response_excerpt, outcome)
-                VALUES (\(attempt.messageId), \(attempt.number), \(attempt.startedAt.timeIntervalSince1970), \(attempt.durationMs),
-                    \(attempt.statusCode), \(attempt.error), \(attempt.responseExcerpt), \(attempt.outcome.rawValue))
-                """, connection)
         case .deadLetterPastDeadline(let now):
             let seconds = now.timeIntervalSince1970
             return .deadLettered(try await rows("""
@@ -229,7 +135,7 @@ extension PostgresDriver {
                 statement.sql += ")"
             }
             statement.sql += " RETURNING 1"
-            return .count(try await connection.query(statement, logger: logger).collect().count)
+            return .count(try await rows(statement, connection).count)
         case .purge(let ids):
             let attempts = try await rows("""
                 DELETE FROM attempts WHERE message_id IN (SELECT id FROM messages WHERE request_id = ANY(\(ids))) RETURNING 1
@@ -250,48 +156,23 @@ extension PostgresDriver {
         return .nothing
     }
 
-    /// The notification a write sends when its transaction commits: a decided request to every instance's waiters,
-    /// due work to every instance's dispatcher.
-    static func notification(_ write: StoreWrite) -> (channel: String, payload: String)? {
-        switch write {
-        case .notifyDecided(let requestId): return (PostgresSchema.decidedChannel, requestId)
-        case .notifyDue: return (PostgresSchema.dueChannel, "")
-        default: return nil
-        }
-    }
-
-    /// `writes`' notifications in one statement (a decision sends two).
-    func notify(_ writes: [StoreWrite], _ connection: PostgresConnection) async throws {
-        var statement = PostgresQuery(unsafeSQL: "SELECT ")
-        statement.sql += try writes.compactMap(Self.notification).map { notification in
-            "pg_notify(\(try statement.bind(notification.channel)), \(try statement.bind(notification.payload)))"
-        }.joined(separator: ", ")
-        try await run(statement, connection)
-    }
-
     func run(_ query: PostgresQuery, _ connection: PostgresConnection) async throws {
+        statementsSent.add(1, ordering: .relaxed)
         try await connection.query(query, logger: logger)
     }
 
-    /// One claim statement: the due messages picked and locked (SKIP LOCKED), then leased, in one round trip.
+    /// The claim statement (`Hot.Claim`): one round trip.
     private func claim(_ connection: PostgresConnection, endpointId: String?, url: String?, owner: String, now: Date, leaseUntil: Date,
                        take: Int, endpoint: Endpoint?, controlPlaneOnly: Bool = false) async throws -> [ClaimedMessage] {
-        let seconds = now.timeIntervalSince1970
-        return try await rows("""
-            WITH picked AS MATERIALIZED (
-                SELECT id FROM messages
-                WHERE endpoint_id IS NOT DISTINCT FROM \(endpointId) AND state IN ('pending', 'inflight')
-                  AND due_at <= \(seconds) AND deadline > \(seconds)
-                  AND (NOT \(controlPlaneOnly) OR COALESCE(sink, 'callback') <> 'callback')
-                ORDER BY due_at LIMIT \(take)
-                FOR UPDATE SKIP LOCKED
-            )
-            UPDATE messages m
-            SET state = 'inflight', lease_owner = \(owner), lease_token = m.lease_token + 1, due_at = \(leaseUntil.timeIntervalSince1970),
-                updated_at = \(seconds), url = CASE WHEN m.purpose = 'delivery' THEN COALESCE(\(url), m.url) ELSE m.url END
-            FROM picked WHERE m.id = picked.id
-            RETURNING \(unescaped: StoreColumns.qualified(StoreColumns.message, "m")), m.lease_token, m.round_start
-            """, connection).map { try Self.claimed($0, endpoint: endpoint) }
+        try await rows(Hot.Claim.self, connection) { binds in
+            binds.append(endpointId)
+            binds.append(now.timeIntervalSince1970)
+            binds.append(controlPlaneOnly)
+            binds.append(take)
+            binds.append(owner)
+            binds.append(leaseUntil.timeIntervalSince1970)
+            binds.append(url)
+        }.map { try Self.claimed($0, endpoint: endpoint) }
     }
 
     private static func claimed(_ row: PostgresRow, endpoint: Endpoint?) throws -> ClaimedMessage {

@@ -21,6 +21,10 @@ public final class PostgresDriver: StoreDriver {
     /// Where the database listens, for the reachability probe of `withConnection`.
     let address: (host: String, port: Int)
     private let runner: Task<Void, Never>
+    /// Statements sent by the engine's operations (BEGIN and COMMIT included): each is a round trip, which is
+    /// what an operation costs here. Tests hold the hot paths to their count with it.
+    let statementsSent = Atomic<Int>(0)
+    public var statements: Int { statementsSent.load(ordering: .relaxed) }
 
     /// Connects lazily to the database at `url` (`postgres://user:password@host:port/database?sslmode=…`).
     public init(url: String, maxConnections: Int = 20,
@@ -55,23 +59,7 @@ public final class PostgresDriver: StoreDriver {
             case .read(let query, let next):
                 step = try next(try await answer(query, connection))
             case .write(let writes, let next):
-                var answers: [StoreValue] = []
-                answers.reserveCapacity(writes.count)
-                var index = writes.startIndex
-                while index < writes.endIndex {
-                    // Notifications side by side go in one round trip.
-                    var end = index
-                    while end < writes.endIndex, Self.notification(writes[end]) != nil { end += 1 }
-                    if end - index >= 2 {
-                        try await notify(Array(writes[index..<end]), connection)
-                        answers += Array(repeating: StoreValue.nothing, count: end - index)
-                        index = end
-                    } else {
-                        answers.append(try await execute(writes[index], connection))
-                        index += 1
-                    }
-                }
-                step = try next(answers)
+                step = try next(try await execute(batch: writes, connection))
             case .done(let result):
                 return result
             }
@@ -159,10 +147,10 @@ public final class PostgresDriver: StoreDriver {
             do {
                 let logger = self.logger
                 return try await withConnection { connection in
-                    try await connection.query("BEGIN", logger: logger)
+                    try await self.run("BEGIN", connection)
                     do {
                         let value = try await body(connection)
-                        try await connection.query("COMMIT", logger: logger)
+                        try await self.run("COMMIT", connection)
                         return value
                     } catch {
                         _ = try? await connection.query("ROLLBACK", logger: logger)

@@ -121,11 +121,6 @@ extension SQLiteDriver {
                 SELECT COUNT(*) FROM messages
                 WHERE request_id = ? AND purpose = 'delivery' AND id <> ? AND state IN ('pending', 'inflight', 'delivered')
                 """, arguments: [requestId, excluding]) ?? 0)
-        case .circuit(let endpointId):
-            return .circuit(try Row.fetchOneCached(db, sql: "SELECT consecutive_failures, next_probe_at FROM endpoints WHERE id = ?",
-                                                   arguments: [endpointId]).map {
-                CircuitReading(consecutiveFailures: $0["consecutive_failures"], nextProbeAt: ($0["next_probe_at"] as Double?).map(SQLiteRows.date))
-            })
         case .nextDueAt:
             return .time(try Double.fetchOneCached(db, sql: """
                 SELECT MIN(m.due_at) FROM messages m LEFT JOIN endpoints e ON e.id = m.endpoint_id
@@ -189,7 +184,7 @@ extension SQLiteDriver {
 
         case .auditHead:
             guard let row = try Row.fetchOneCached(db, sql: "SELECT seq, hash FROM audit_head WHERE id = 1") else {
-                throw StoreError.conflict("the audit trail's head row is missing: the database was changed by hand; restore it from a backup")
+                throw StoreError.auditHeadMissing
             }
             return .auditHead(AuditHead(seq: row["seq"], hash: row["hash"]))
         case .auditEntries(let query):

@@ -87,7 +87,11 @@ extension SQLiteDriver {
         case .recordEscalation(let requestId, let lifecycle, let nextAt, let at):
             try db.cachedExecute(sql: "UPDATE requests SET lifecycle = ?, next_escalation_at = ?, updated_at = ? WHERE id = ?",
                                  arguments: [try StoreColumns.lifecycle(lifecycle), nextAt?.timeIntervalSince1970, at.timeIntervalSince1970, requestId])
-        case .appendAudit(let entries):
+        case .appendAudit(let records):
+            let head = try Row.fetchOneCached(db, sql: "SELECT seq, hash FROM audit_head WHERE id = 1", arguments: [])
+                .map { AuditHead(seq: $0["seq"], hash: $0["hash"]) }
+            guard let head else { throw StoreError.auditHeadMissing }
+            let entries = AuditChain.append(records, after: head)
             for entry in entries {
                 let record = entry.record
                 try db.cachedExecute(sql: "INSERT INTO audit_log (\(StoreColumns.audit)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", arguments: [
@@ -142,11 +146,14 @@ extension SQLiteDriver {
                 SET state = ?, attempt_count = attempt_count + 1, due_at = ?, lease_owner = NULL,
                     dead_reason = ?, dead_at = ?, last_error = ?, updated_at = ?
                 WHERE id = ? AND lease_token = ? AND state = 'inflight'
-                RETURNING request_id, endpoint_id, endpoint_name, purpose
+                RETURNING request_id, endpoint_id, endpoint_name, purpose, \(StoreColumns.circuitReturning)
                 """, arguments: [record.state.rawValue, record.dueAt, record.deadReason?.rawValue, record.deadAt,
-                                 error, record.now, id, leaseToken]).map {
-                FencedMessage(requestId: $0["request_id"], endpointId: $0["endpoint_id"], endpointName: $0["endpoint_name"],
-                              purpose: try SQLiteRows.decodeEnum($0["purpose"]))
+                                 error, record.now, id, leaseToken]).map { row in
+                let failures: Int? = row["consecutive_failures"]
+                return FencedMessage(requestId: row["request_id"], endpointId: row["endpoint_id"], endpointName: row["endpoint_name"],
+                                     purpose: try SQLiteRows.decodeEnum(row["purpose"]), circuit: failures.map {
+                    CircuitReading(consecutiveFailures: $0, nextProbeAt: (row["next_probe_at"] as Double?).map(SQLiteRows.date))
+                })
             })
         case .insertAttempt(let attempt):
             try db.cachedExecute(sql: """

@@ -41,7 +41,8 @@ enum DecisionRule {
             let moved = request.moved(to: state, by: decision, at: now)
             let forwards = planner.messages(for: moved, decision: decision, source: context.source.path, now: now, trace: context.source.trace)
             var writes: [StoreWrite] = [.recordDecision(requestId: request.id, state: state, decision: decision, at: now)]
-            writes += forwards.map(StoreWrite.insertMessage)
+            // What becomes of the deliveries comes before the new messages, so that on PostgreSQL all of it
+            // can share one statement (PostgresDriver+Batches: an update joins only a batch that has not touched its table).
             if state == .expired {
                 // SPEC §7: a delivery that did not get through before the deadline failed; it is a dead letter (its event
                 // is owed from the write's answer, which names the deliveries it took: `StoreEngine.sealed`).
@@ -50,6 +51,7 @@ enum DecisionRule {
             } else if context.deliveries.contains(where: { $0.state == .pending }) {
                 writes.append(.supersedeDeliveries(requestId: request.id, at: now))
             }
+            writes += forwards.map(StoreWrite.insertMessage)
             let notices = self.notices(for: moved, context: context, window: planner.forwardWindow, now: now)
             writes += notices.map(StoreWrite.insertMessage)
             writes.append(.notifyDecided(requestId: request.id))
