@@ -79,6 +79,22 @@ import Testing
             """)
     }
 
+    /// A statement holds at most `maxFragments` writes, so that a step of thousands (a sweep's dead letters with their
+    /// events) stays under PostgreSQL's 65,535 binds: a submit to 250 endpoints is three statements of writes.
+    @Test func aLongStepIsSplitIntoStatementsOfAHundredWrites() async throws {
+        guard case .postgres(let url) = try await TestStores.fresh(.postgres) else { return }
+        let driver = try PostgresDriver(url: url, maxConnections: 4)
+        let store = StoreEngine(driver: driver)
+        try await store.migrate()
+        let endpoints = (0..<250).map { makeEndpoint("wide-\($0)") }
+        for endpoint in endpoints { try await store.createEndpoint(endpoint) }
+        let before = driver.statements
+        guard case .created = try await store.submit(makeRequest("wide", endpoints: endpoints)) else { Issue.record("not created"); return }
+        // BEGIN, the correlation id, 100 + 100 + 51 writes (the request, 250 deliveries) with the wake-up, COMMIT
+        #expect(driver.statements - before == 6)
+        #expect(try await store.timeline(idOrCorrelationId: "wide")?.messages.count == 250)
+    }
+
     /// Each decision links its audit record in the statement that locks the chain's head: decisions racing on two
     /// instances still make one unbroken chain, one entry each.
     @Test func decisionsRacingOnTwoInstancesMakeOneUnbrokenChain() async throws {

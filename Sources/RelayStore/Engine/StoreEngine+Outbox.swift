@@ -80,11 +80,11 @@ extension StoreEngine {
                                           purpose: fenced.purpose, attempts: completion.attempt.number, lastError: completion.attempt.error)
                 writes += EventRule.owed(EventRule.deadLettered(note, reason: reason, events: planner.events, now: now))
             }
+            // The circuit moves from what the fenced update returned, in the next statement, before anything that may wait on a lock.
+            writes += Self.moveCircuit(completion, fenced: fenced, circuit: circuit, events: planner.events, now: now)
             return .write(writes) { _ in
                 try Self.supersedeIfResolved(completion, fenced: fenced, now: now) {
-                    try Self.applyAnswerDecisions(completion, fenced: fenced, planner: planner, now: now) {
-                        try Self.moveCircuit(completion, fenced: fenced, circuit: circuit, events: planner.events, now: now)
-                    }
+                    try Self.applyAnswerDecisions(completion, fenced: fenced, planner: planner, now: now) { .done(true) }
                 }
             }
         })
@@ -130,8 +130,8 @@ extension StoreEngine {
     /// The endpoint's circuit after a delivery's attempt, and its disabling after a 410. A notice to an endpoint's
     /// `resolution_url` moves neither: it is not the endpoint's delivery address.
     private static func moveCircuit(_ completion: AttemptCompletion, fenced: FencedMessage, circuit: CircuitBreaker,
-                                    events: OperationalEvents?, now: Date) throws -> StoreStep<Bool> {
-        guard let endpointId = fenced.endpointId, fenced.purpose == .delivery else { return .done(true) }
+                                    events: OperationalEvents?, now: Date) -> [StoreWrite] {
+        guard let endpointId = fenced.endpointId, fenced.purpose == .delivery else { return [] }
         let disable: [StoreWrite] = completion.disableEndpointReason.map { reason in
             [.disableEndpoint(id: endpointId, reason: reason, at: now)]
                 + EventRule.owed(EventRule.endpoint(.endpointDisabled, fenced, detail: ["reason": .string(reason)], events: events, now: now))
@@ -154,7 +154,7 @@ extension StoreEngine {
                 break
             }
         }
-        return .finish(writes + disable, true)
+        return writes + disable
     }
 
     public func reclaimLeases(owner: String, now: Date, instanceTimeout: TimeInterval) async throws -> Int {

@@ -127,16 +127,18 @@ extension StoreEngine {
         }
     }
 
-    /// `writes` with `audit` appended to the chain last, so that its head is held briefly (on PostgreSQL it shares the
-    /// writes' one statement), then the events owed for the dead letters the writes made.
+    /// `writes`, then `audit` appended to the chain last, so that its head is held briefly (on PostgreSQL it usually
+    /// shares the writes' one statement); when the writes make dead letters, the events they owe come before it.
     static func sealed<Result: Sendable>(_ writes: [StoreWrite], audit: [AuditRecord], _ result: Result, events: OperationalEvents?,
                                          now: Date) -> StoreStep<Result> {
-        .write(audit.isEmpty ? writes : writes + [.appendAudit(audit)]) { answers in
+        let append: [StoreWrite] = audit.isEmpty ? [] : [.appendAudit(audit)]
+        guard writes.contains(where: \.makesDeadLetters) else { return .finish(writes + append, result) }
+        return .write(writes) { answers in
             let notes = answers.flatMap { answer -> [DeadLetterNote] in
                 if case .deadLettered(let notes) = answer { return notes }
                 return []
             }
-            return .finish(EventRule.owed(EventRule.deadLettered(notes, reason: .deadline, events: events, now: now)), result)
+            return .finish(EventRule.owed(EventRule.deadLettered(notes, reason: .deadline, events: events, now: now)) + append, result)
         }
     }
 

@@ -58,7 +58,7 @@ public enum StoreQuery: Sendable, Equatable {
     case minuteActivity(since: Date)
 
     // Audit trail
-    /// Where the chain stands; `lock` holds it until the transaction ends, so that appends are serialized.
+    /// Where the chain stands (an append reads and locks it itself: `StoreWrite.appendAudit`).
     case auditHead
     case auditEntries(AuditQuery)
 }

@@ -29,7 +29,7 @@ public enum StoreWrite: Sendable, Equatable {
     case recordEscalation(requestId: String, RequestLifecycle, nextAt: Date?, at: Date)
     /// Appends records to the audit chain after its head, which the write reads and locks itself (each linked by
     /// `AuditChain`), and moves the head to the last of them. The head stays locked until the commit: it is a
-    /// transaction's last write.
+    /// decision's last write.
     case appendAudit([AuditRecord])
     /// Ends every wait for this request's decision once the transaction commits, on every instance (SPEC §12).
     case notifyDecided(requestId: String)
@@ -64,6 +64,16 @@ public enum StoreWrite: Sendable, Equatable {
 
     /// Wakes every instance's dispatcher once the transaction commits (a no-op where one process owns the store).
     case notifyDue
+}
+
+extension StoreWrite {
+    /// Whether the write answers `.deadLettered`: the dead letters it made, which owe operational events.
+    var makesDeadLetters: Bool {
+        switch self {
+        case .expireDeliveries, .deadLetterPastDeadline: true
+        default: false
+        }
+    }
 }
 
 /// Which dead letters a replay takes.

@@ -9,7 +9,9 @@ import RelayCore
 /// Every CTE of a statement reads the rows as they were before the statement, and none sees another's changes,
 /// so a batch keeps the meaning of the same writes run one after another only when no write changes rows an
 /// earlier one of the batch touched: a write that updates a table joins a batch that has not touched that table
-/// yet; an insert joins any batch (its unique and foreign-key checks run at the statement's end, on every row).
+/// yet; an insert joins any batch (its foreign-key checks run at the statement's end; its unique checks run row by
+/// row, so no insert may need a key that an update of the same batch frees: none of the engine's steps does).
+/// A statement holds at most `maxFragments` writes, far below PostgreSQL's 65,535 binds.
 extension PostgresDriver {
     /// A write that can share a statement: the table it changes (or, writing several, the one it updates), how, and
     /// its CTEs, bound into the statement; the one named as asked returns a row per row changed when it is counted.
@@ -44,6 +46,8 @@ extension PostgresDriver {
         }
     }
 
+    static let maxFragments = 100
+
     /// `writes` in order, adjacent ones that may share a statement in one round trip.
     func execute(batch writes: [StoreWrite], _ connection: PostgresConnection) async throws -> [StoreValue] {
         var answers: [StoreValue] = []
@@ -54,7 +58,7 @@ extension PostgresDriver {
             var notifications: [(channel: String, payload: String)] = []
             var touched: Set<String> = []
             var end = index
-            while end < writes.endIndex {
+            while end < writes.endIndex, end - index < Self.maxFragments {
                 if let notification = Self.notification(writes[end]) {
                     notifications.append(notification)
                 } else if let fragment = Self.fragment(writes[end]), fragment.change == .insert || !touched.contains(fragment.table) {

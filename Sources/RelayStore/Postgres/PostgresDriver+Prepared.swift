@@ -104,7 +104,14 @@ extension PostgresDriver {
         try bind(&bindings)
         statementsSent.add(1, ordering: .relaxed)
         var rows: [PostgresRow] = []
-        for try await row in try await connection.execute(Prepared<Statement>(bindings: bindings), logger: logger) { rows.append(row) }
+        do {
+            for try await row in try await connection.execute(Prepared<Statement>(bindings: bindings), logger: logger) { rows.append(row) }
+        } catch let error as PSQLError where error.code == .server {
+            // PostgresNIO keeps a failed preparation (a lock timeout or a cancel while it waited) for the connection's
+            // life and answers every later use with it: the connection is closed instead, and the pool replaces it.
+            try? await connection.close()
+            throw error
+        }
         return rows
     }
 }
