@@ -70,6 +70,7 @@ extension PostgresDriver {
                 end += 1
             }
             if end == index {
+                // A write that cannot share a statement (`fragment` is nil): it answers rows of its own.
                 answers.append(try await execute(writes[index], connection))
                 index += 1
                 continue

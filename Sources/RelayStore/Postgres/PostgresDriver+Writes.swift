@@ -4,7 +4,7 @@ import RelayCore
 import Synchronization
 
 extension PostgresDriver {
-    /// Executes one of the engine's writes in PostgreSQL's dialect.
+    /// Executes one of the engine's writes that cannot share a statement (`execute(batch:)` renders the others), in PostgreSQL's dialect.
     func execute(_ write: StoreWrite, _ connection: PostgresConnection) async throws -> StoreValue {
         switch write {
         case .insertEndpoint(let endpoint):
@@ -31,8 +31,9 @@ extension PostgresDriver {
 
         case .insertRequest, .insertMessage, .insertIdempotency, .recordDecision, .insertCallbackEvent, .recordControlPlaneAnswer,
              .supersedeDeliveries, .insertVote, .recordEscalation, .insertAttempt, .setCircuit, .disableEndpoint, .appendAudit, .notifyDecided, .notifyDue:
-            // Statements that may share a round trip with their neighbours (PostgresDriver+Batches).
-            return try await execute(batch: [write], connection)[0]
+            // `execute(batch:)`, the only caller, renders these itself (`fragment`, `notification`): routing them back
+            // would loop if the two lists ever disagreed.
+            preconditionFailure("\(write) is written as part of a batch by execute(batch:)")
         case .expireDeliveries(let requestId, let at):
             let seconds = at.timeIntervalSince1970
             return .deadLettered(try await rows("""

@@ -183,10 +183,7 @@ extension SQLiteDriver {
             return .minuteActivity(activity)
 
         case .auditHead:
-            guard let row = try Row.fetchOneCached(db, sql: "SELECT seq, hash FROM audit_head WHERE id = 1") else {
-                throw StoreError.auditHeadMissing
-            }
-            return .auditHead(AuditHead(seq: row["seq"], hash: row["hash"]))
+            return .auditHead(try SQLiteRows.auditHead(db))
         case .auditEntries(let query):
             var (terms, arguments) = filter(query.filterTerms)
             _ = arguments.append(contentsOf: [query.limit])

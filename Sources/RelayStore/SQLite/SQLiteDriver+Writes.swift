@@ -88,10 +88,7 @@ extension SQLiteDriver {
             try db.cachedExecute(sql: "UPDATE requests SET lifecycle = ?, next_escalation_at = ?, updated_at = ? WHERE id = ?",
                                  arguments: [try StoreColumns.lifecycle(lifecycle), nextAt?.timeIntervalSince1970, at.timeIntervalSince1970, requestId])
         case .appendAudit(let records):
-            let head = try Row.fetchOneCached(db, sql: "SELECT seq, hash FROM audit_head WHERE id = 1", arguments: [])
-                .map { AuditHead(seq: $0["seq"], hash: $0["hash"]) }
-            guard let head else { throw StoreError.auditHeadMissing }
-            let entries = AuditChain.append(records, after: head)
+            let entries = AuditChain.append(records, after: try SQLiteRows.auditHead(db))
             for entry in entries {
                 let record = entry.record
                 try db.cachedExecute(sql: "INSERT INTO audit_log (\(StoreColumns.audit)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", arguments: [

@@ -4,6 +4,14 @@ import RelayCore
 
 /// Column lists and row decoding shared by the SQLite queries.
 enum SQLiteRows {
+    /// Where the audit chain stands: read by the audit stream and by an append (in the writer, so no other append moves it).
+    static func auditHead(_ db: Database) throws -> AuditHead {
+        guard let row = try Row.fetchOneCached(db, sql: "SELECT seq, hash FROM audit_head WHERE id = 1") else {
+            throw StoreError.auditHeadMissing
+        }
+        return AuditHead(seq: row["seq"], hash: row["hash"])
+    }
+
     static func endpoint(_ row: Row) throws -> Endpoint {
         var endpoint = Endpoint(
             id: row["id"], name: row["name"], role: try decodeEnum(row["role"]), url: row["url"],
